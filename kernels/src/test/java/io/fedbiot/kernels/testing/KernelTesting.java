@@ -1,0 +1,125 @@
+package io.fedbiot.kernels.testing;
+
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Backends;
+import io.fedbiot.kernels.Buf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What every kernel test needs: the backends under test, host<->backend copies, NaN-poisoned
+ * outputs, float64 comparison and central finite differences.
+ */
+public final class KernelTesting {
+    private KernelTesting() {}
+
+    /** Every backend available on this machine; each kernel test runs on all of them. */
+    public static List<Backend> backends() {
+        return List.of(Backends.java());
+    }
+
+    public static Buf upload(Backend be, float[] data, Arena arena) {
+        Buf b = be.allocate(4L * data.length, arena);
+        be.fromHost(MemorySegment.ofArray(data), b);
+        return b;
+    }
+
+    public static Buf uploadInts(Backend be, int[] data, Arena arena) {
+        Buf b = be.allocate(4L * data.length, arena);
+        be.fromHost(MemorySegment.ofArray(data), b);
+        return b;
+    }
+
+    public static Buf upload(Backend be, double[] data, Arena arena) {
+        return upload(be, toFloat(data), arena);
+    }
+
+    /** A buffer of n floats, every one NaN: an element the kernel forgets to write stays NaN. */
+    public static Buf poisoned(Backend be, long n, Arena arena) {
+        float[] nan = new float[Math.toIntExact(n)];
+        java.util.Arrays.fill(nan, Float.NaN);
+        return upload(be, nan, arena);
+    }
+
+    public static float[] download(Buf b) {
+        float[] out = new float[Math.toIntExact(b.byteSize() / 4)];
+        MemorySegment host = Arena.ofAuto().allocate(b.byteSize(), 64);
+        b.backend().toHost(b, host);
+        MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+        return out;
+    }
+
+    public static float[] randn(Random r, int n, double std) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (r.nextGaussian() * std);
+        return x;
+    }
+
+    /** Uniform in [lo, hi). */
+    public static float[] uniform(Random r, int n, double lo, double hi) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (lo + (hi - lo) * r.nextDouble());
+        return x;
+    }
+
+    public static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) d[i] = x[i];
+        return d;
+    }
+
+    public static float[] toFloat(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+        return f;
+    }
+
+    /**
+     * Fails naming the first element where |actual - expected| > atol + rtol * |expected|,
+     * or where actual is NaN/Inf.
+     */
+    public static void assertClose(String what, double[] expected, float[] actual, double rtol, double atol) {
+        if (expected.length != actual.length)
+            fail(what + ": length " + actual.length + ", expected " + expected.length);
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i], a = actual[i];
+            if (!Double.isFinite(a) || Math.abs(a - e) > atol + rtol * Math.abs(e))
+                fail(String.format("%s: element %d of %d is %s, expected %s (rtol %g, atol %g)",
+                        what, i, expected.length, a, e, rtol, atol));
+        }
+    }
+
+    public static void assertClose(String what, double expected, float actual, double rtol, double atol) {
+        assertClose(what, new double[]{expected}, new float[]{actual}, rtol, atol);
+    }
+
+    /** Central finite differences of a float64 scalar function: (f(x+h) - f(x-h)) / 2h per element. */
+    public static double[] finiteDiff(ToDoubleFunction<double[]> f, double[] x, double h) {
+        double[] g = new double[x.length];
+        double[] xp = x.clone();
+        for (int i = 0; i < x.length; i++) {
+            double orig = xp[i];
+            xp[i] = orig + h;
+            double fp = f.applyAsDouble(xp);
+            xp[i] = orig - h;
+            double fm = f.applyAsDouble(xp);
+            xp[i] = orig;
+            g[i] = (fp - fm) / (2 * h);
+        }
+        return g;
+    }
+
+    /** Σ r_i y_i: turns a tensor-valued reference into the scalar whose gradient is checked. */
+    public static double dot(double[] r, double[] y) {
+        double s = 0;
+        for (int i = 0; i < r.length; i++) s += r[i] * y[i];
+        return s;
+    }
+}
