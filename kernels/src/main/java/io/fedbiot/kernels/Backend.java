@@ -28,6 +28,9 @@ public interface Backend extends Kernels {
     /** Waits until every kernel issued so far has finished (no-op on synchronous backends). */
     default void synchronize() {}
 
+    /** Bytes allocated through {@link #allocate} whose arena is still open. */
+    long liveBytes();
+
     /** Number of kernel threads this backend uses. */
     int threads();
 }

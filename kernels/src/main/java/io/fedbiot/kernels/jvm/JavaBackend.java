@@ -7,6 +7,7 @@ import io.fedbiot.kernels.RopeStyle;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure-Java backend: Vector API kernels (species chosen once, scalar tails) on host memory,
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class JavaBackend implements Backend {
     private final Parallel par;
+    private final AtomicLong live = new AtomicLong();
 
     public JavaBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -29,7 +31,16 @@ public final class JavaBackend implements Backend {
 
     @Override
     public Buf allocate(long bytes, Arena arena) {
-        return new HostBuf(arena.allocate(bytes, 64), this);
+        MemorySegment seg = arena.allocate(bytes, 64);
+        live.addAndGet(bytes);
+        // The arena runs this when it closes: live bytes are exact, not a GC estimate.
+        MemorySegment.NULL.reinterpret(arena, ignored -> live.addAndGet(-bytes));
+        return new HostBuf(seg, this);
+    }
+
+    @Override
+    public long liveBytes() {
+        return live.get();
     }
 
     @Override

@@ -1,0 +1,64 @@
+package io.fedbiot.engine;
+
+import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Buf;
+
+/**
+ * Scalar losses with per-row masks (null = every row counts). Each is one fused kernel pair that
+ * never materialises a second [N,V] buffer.
+ */
+public final class Losses {
+    private Losses() {}
+
+    /** Mean masked cross-entropy: logits [..., V], targets I32 [...], mask F32 [...] or null. */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets, Tensor mask) {
+        Backend be = Checks.backendOf("crossEntropy", logits, targets, mask);
+        Checks.f32("crossEntropy", logits, mask);
+        Checks.i32("crossEntropy", targets);
+        int V = logits.dim(-1), N = Checks.rows(logits);
+        Checks.check(targets.numel() == N, "crossEntropy: " + targets + " does not match the rows of " + logits);
+        checkMask("crossEntropy", mask, N);
+        Tensor loss = Tensor.zeros(be, 1);
+        Tensor lse = Tensor.zeros(be, N);
+        Buf m = mask == null ? null : mask.buf();
+        be.crossEntropyForward(loss.buf(), lse.buf(), logits.buf(), targets.buf(), m, N, V);
+        return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, (g, gi) ->
+                be.crossEntropyBackward(gi[0].buf(), g.buf(), logits.buf(), lse.buf(), targets.buf(), m, N, V));
+    }
+
+    /** Mean masked per-token KL(softmax(p) ‖ softmax(q)): p and q [..., V]. */
+    public static Tensor kl(Tensor p, Tensor q, Tensor mask) {
+        Backend be = Checks.backendOf("kl", p, q, mask);
+        Checks.f32("kl", p, q, mask);
+        Checks.sameShape("kl", p, q);
+        int V = p.dim(-1), N = Checks.rows(p);
+        checkMask("kl", mask, N);
+        Tensor out = Tensor.zeros(be, 1);
+        Buf m = mask == null ? null : mask.buf();
+        be.klForward(out.buf(), p.buf(), q.buf(), m, N, V);
+        return Autograd.record("kl", out, new Tensor[]{p, q, mask}, (g, gi) -> be.klBackward(
+                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), p.buf(), q.buf(), m, N, V));
+    }
+
+    /** mean((b - a)²) / mean(b²) over masked rows: a, b [..., C]; b is the reference. */
+    public static Tensor nmse(Tensor a, Tensor b, Tensor mask) {
+        Backend be = Checks.backendOf("nmse", a, b, mask);
+        Checks.f32("nmse", a, b, mask);
+        Checks.sameShape("nmse", a, b);
+        int C = a.dim(-1), N = Checks.rows(a);
+        checkMask("nmse", mask, N);
+        Tensor out = Tensor.zeros(be, 1);
+        Buf m = mask == null ? null : mask.buf();
+        be.nmseForward(out.buf(), a.buf(), b.buf(), m, N, C);
+        return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, (g, gi) -> be.nmseBackward(
+                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), m, N, C));
+    }
+
+    private static void checkMask(String op, Tensor mask, int rows) {
+        if (mask != null && mask.numel() != rows)
+            throw new IllegalArgumentException(op + ": mask " + mask + " must have one weight per row (" + rows + ")");
+        if (mask != null && mask.requiresGrad())
+            throw new IllegalArgumentException(op + ": mask " + mask + " must not require a gradient");
+    }
+}

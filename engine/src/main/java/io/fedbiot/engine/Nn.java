@@ -1,0 +1,99 @@
+package io.fedbiot.engine;
+
+import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.RopeStyle;
+
+/** Transformer ops, forward and backward side by side. Legend: B, T, C, H, G (KV heads), D, V. */
+public final class Nn {
+    private Nn() {}
+
+    /** table [V,C], ids I32 [...] → [..., C]; backward scatter-adds into the table. */
+    public static Tensor embedding(Tensor table, Tensor ids) {
+        Backend be = Checks.backendOf("embedding", table, ids);
+        Checks.f32("embedding", table);
+        Checks.i32("embedding", ids);
+        Checks.rank("embedding", table, 2);
+        int V = table.dim(0), C = table.dim(1), N = Math.toIntExact(ids.numel());
+        int[] shape = new int[ids.rank() + 1];
+        System.arraycopy(ids.shape(), 0, shape, 0, ids.rank());
+        shape[ids.rank()] = C;
+        Tensor out = Tensor.zeros(be, shape);
+        be.embeddingForward(out.buf(), table.buf(), ids.buf(), N, C, V);
+        return Autograd.record("embedding", out, new Tensor[]{table, ids},
+                (g, gi) -> be.embeddingBackward(gi[0].buf(), g.buf(), ids.buf(), N, C));
+    }
+
+    /** y = x / rms(x) * w over the last dimension: x [..., C], w [C]. */
+    public static Tensor rmsnorm(Tensor x, Tensor w, float eps) {
+        Backend be = Checks.backendOf("rmsnorm", x, w);
+        Checks.f32("rmsnorm", x, w);
+        int C = x.dim(-1), N = Checks.rows(x);
+        Checks.check(w.rank() == 1 && w.dim(0) == C, "rmsnorm: weight " + w + " does not match " + x);
+        Tensor y = Tensor.zeros(be, x.shape());
+        Tensor rstd = Tensor.zeros(be, N);
+        be.rmsnormForward(y.buf(), rstd.buf(), x.buf(), w.buf(), N, C, eps);
+        return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, (g, gi) -> be.rmsnormBackward(
+                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(),
+                g.buf(), x.buf(), w.buf(), rstd.buf(), N, C));
+    }
+
+    /** Rotary embedding of x [B,T,H,D] at positions pos0..pos0+T-1. */
+    public static Tensor rope(Tensor x, int pos0, float theta, RopeStyle style) {
+        Backend be = x.backend();
+        Checks.f32("rope", x);
+        Checks.rank("rope", x, 4);
+        int B = x.dim(0), T = x.dim(1), H = x.dim(2), D = x.dim(3);
+        Checks.check(D % 2 == 0, "rope: head size must be even, got " + x);
+        Tensor out = Tensor.zeros(be, x.shape());
+        be.ropeForward(out.buf(), x.buf(), B, T, H, D, pos0, theta, style);
+        return Autograd.record("rope", out, new Tensor[]{x},
+                (g, gi) -> be.ropeBackward(gi[0].buf(), g.buf(), B, T, H, D, pos0, theta, style));
+    }
+
+    /**
+     * Causal attention with grouped KV heads: q [B,Tq,H,D], k and v [B,Tk,G,D] → [B,Tq,H,D].
+     * One fused op; its backward runs through every earlier position.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, float scale) {
+        Backend be = Checks.backendOf("attention", q, k, v);
+        Checks.f32("attention", q, k, v);
+        Checks.rank("attention", q, 4);
+        Checks.rank("attention", k, 4);
+        Checks.sameShape("attention", k, v);
+        int B = q.dim(0), Tq = q.dim(1), H = q.dim(2), D = q.dim(3), Tk = k.dim(1), G = k.dim(2);
+        Checks.check(k.dim(0) == B && k.dim(3) == D && Tk >= Tq && G > 0 && H % G == 0,
+                "attention: q " + q + " and k " + k + " do not fit (need same B and D, Tk >= Tq, H % G == 0)");
+        Tensor out = Tensor.zeros(be, q.shape());
+        Tensor lse = Tensor.zeros(be, B, H, Tq);
+        be.attentionForward(out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale);
+        return Autograd.record("attention", out, new Tensor[]{q, k, v}, (g, gi) -> be.attentionBackward(
+                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), gi[2] == null ? null : gi[2].buf(),
+                g.buf(), out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale));
+    }
+
+    /** silu(a) * b, the gated MLP product. */
+    public static Tensor swiglu(Tensor a, Tensor b) {
+        Backend be = Checks.backendOf("swiglu", a, b);
+        Checks.f32("swiglu", a, b);
+        Checks.sameShape("swiglu", a, b);
+        long n = a.numel();
+        Tensor out = Tensor.zeros(be, a.shape());
+        be.swigluForward(out.buf(), a.buf(), b.buf(), n);
+        return Autograd.record("swiglu", out, new Tensor[]{a, b}, (g, gi) -> be.swigluBackward(
+                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), n));
+    }
+
+    /** Inverted dropout with a counter-based mask from {@code seed}; p == 0 returns x itself. */
+    public static Tensor dropout(Tensor x, float p, long seed) {
+        Checks.check(p >= 0f && p < 1f, "dropout: p must be in [0, 1), got " + p);
+        if (p == 0f) return x;
+        Backend be = x.backend();
+        Checks.f32("dropout", x);
+        long n = x.numel();
+        Tensor out = Tensor.zeros(be, x.shape());
+        Tensor mask = Tensor.zeros(be, x.shape());
+        be.dropout(out.buf(), mask.buf(), x.buf(), n, p, seed);
+        return Autograd.record("dropout", out, new Tensor[]{x}, (g, gi) -> be.mulAcc(gi[0].buf(), g.buf(), mask.buf(), n));
+    }
+}
