@@ -22,7 +22,7 @@ class OptimizerTest {
     @Test
     void adamwMatchesTheFloat64Reference() {
         Random r = new Random(1);
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("w", 7, 5).add("b", 3).build(be, a);
             float[] p0 = randn(r, Math.toIntExact(ps.flat().numel()), 1);
             ps.flat().copyFrom(p0);
@@ -41,7 +41,7 @@ class OptimizerTest {
     @Test
     void sgdWithMomentumMatchesTheReference() {
         Random r = new Random(2);
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             Tensor w = Tensor.zeros(be, DType.F32, a, 11).requiresGrad(true);
             float[] w0 = randn(r, 11, 1);
             w.copyFrom(w0);
@@ -60,7 +60,7 @@ class OptimizerTest {
 
     @Test
     void clippingScalesToTheMaxNormAndDetectsNaN() {
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("a", 3).add("b", 2).build(be, a);
             ps.get("a").grad().copyFrom(new float[]{3, 0, 0});
             ps.get("b").grad().copyFrom(new float[]{0, 4});
@@ -100,7 +100,7 @@ class OptimizerTest {
 
     @Test
     void seededInitIsDeterministic() {
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             Tensor t1 = Tensor.zeros(be, DType.F32, a, 100), t2 = Tensor.zeros(be, DType.F32, a, 100), t3 = Tensor.zeros(be, DType.F32, a, 100);
             new Rng(7).normal(t1, 0.02);
             new Rng(7).normal(t2, 0.02);
@@ -112,7 +112,7 @@ class OptimizerTest {
 
     @Test
     void paramSetViewsShareOneBlockEach() {
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("x", 2, 3).add("y", 5).build(be, a);
             assertEquals(11, ps.count());
             ps.get("y").copyFrom(new float[]{1, 2, 3, 4, 5});

@@ -86,7 +86,7 @@ class TensorTest {
 
     @Test
     void bf16AndF16TensorsConvertToF32() {
-        try (Arena a = Arena.ofConfined(); var s = StepScope.open()) {
+        try (Arena a = Arena.ofShared(); var s = StepScope.open()) {
             float[] values = {1f, -2.5f, 0.1f, 65504f};
             Tensor bf = Tensor.zeros(be, DType.BF16, a, 2, 2);
             Tensor hf = Tensor.zeros(be, DType.F16, a, 2, 2);

@@ -13,7 +13,7 @@ public final class GradClip {
     /** The global L2 norm of the gradients; NaN or infinite when any gradient is (detect, don't propagate). */
     public static double globalNorm(List<Tensor> params) {
         double total = 0;
-        try (Arena a = Arena.ofConfined()) {
+        try (Arena a = Arena.ofShared()) { // shared: kernels may run on pool threads
             for (Tensor p : params) {
                 if (p.grad() == null) continue;
                 Tensor s = Tensor.zeros(p.backend(), DType.F32, a, 1);
