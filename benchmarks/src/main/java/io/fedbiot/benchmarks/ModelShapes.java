@@ -1,0 +1,19 @@
+package io.fedbiot.benchmarks;
+
+import io.fedbiot.engine.model.LlamaConfig;
+import io.fedbiot.kernels.RopeStyle;
+
+/** The model shapes the benchmarks use (random weights; the shapes are what matters for speed). */
+final class ModelShapes {
+    private ModelShapes() {}
+
+    static LlamaConfig byName(String name) {
+        return switch (name) {
+            // Karpathy's tinyllamas stories260K
+            case "stories260K" -> new LlamaConfig(64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
+            // stories15M: dim 288, hidden 768, 6 layers, 6 heads, vocab 32000
+            case "stories15M" -> new LlamaConfig(288, 768, 6, 6, 6, 32000, 256, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
+            default -> throw new IllegalArgumentException("unknown model shape " + name);
+        };
+    }
+}
