@@ -413,7 +413,7 @@ public final class GgufFile implements AutoCloseable {
             long count = u64(what + " array length");
             // Every element takes at least one byte: a larger count is a damaged file.
             if (count < 0 || count > file.byteSize() - pos)
-                throw fail("array of " + Long.toUnsignedString(count) + " elements in " + what + " at byte " + pos
+                throw fail("truncated or damaged: array of " + Long.toUnsignedString(count) + " elements in " + what + " at byte " + pos
                         + " does not fit in the file (" + file.byteSize() + " bytes)");
             int n = (int) count;
             String w = what + " element";
