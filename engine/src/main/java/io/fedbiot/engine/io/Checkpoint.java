@@ -105,6 +105,11 @@ public final class Checkpoint implements AutoCloseable {
         return t;
     }
 
+    /** The tensors as the frozen base of a model (shapes checked against the config). */
+    public io.fedbiot.engine.model.LlamaWeights weights() {
+        return io.fedbiot.engine.model.LlamaWeights.fromTensors(config, tensors, source.toString());
+    }
+
     /** The classifier weight: {@code output}, or {@code tok_embeddings} when tied. */
     public Tensor classifier() {
         return tensor(config.tiedClassifier() ? LlamaTensors.TOK_EMBEDDINGS : LlamaTensors.OUTPUT);
