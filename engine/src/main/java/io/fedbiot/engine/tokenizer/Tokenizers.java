@@ -1,0 +1,43 @@
+package io.fedbiot.engine.tokenizer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Loads a tokenizer from any of the files LLaMA's comes in. */
+public final class Tokenizers {
+    private static final byte[] GGUF_MAGIC = {'G', 'G', 'U', 'F'};
+
+    private Tokenizers() {}
+
+    /**
+     * Picks the reader by content and name: GGUF by its magic, {@code .json} as HF tokenizer.json,
+     * {@code .model} as SentencePiece ModelProto, {@code .bin} as llama2.c tokenizer.bin.
+     * Errors name the file.
+     */
+    public static Tokenizer load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such tokenizer file");
+        if (startsWith(file, GGUF_MAGIC)) return GgufTokenizerLoader.load(file);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".json")) return HfTokenizerJsonLoader.load(file);
+        if (name.endsWith(".model")) return SentencePieceModelLoader.load(file);
+        if (name.endsWith(".bin")) return Llama2cTokenizerLoader.load(file, -1);
+        if (name.endsWith(".gguf")) throw new IOException(file + ": not a GGUF file (bad magic)");
+        throw new IOException(file + ": unknown tokenizer format (expected .bin, .model, .json or .gguf)");
+    }
+
+    /** A llama2.c tokenizer.bin with exactly {@code vocabSize} tokens (the model's vocab_size). */
+    public static Tokenizer loadLlama2c(Path file, int vocabSize) throws IOException {
+        if (vocabSize <= 0) throw new IllegalArgumentException("vocab size " + vocabSize);
+        return Llama2cTokenizerLoader.load(file, vocabSize);
+    }
+
+    private static boolean startsWith(Path file, byte[] magic) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(magic.length);
+            return java.util.Arrays.equals(head, magic);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.fedbiot.cli;
+
+import io.fedbiot.engine.io.Checkpoint;
+import io.fedbiot.engine.io.CheckpointFormat;
+import io.fedbiot.engine.model.Generator;
+import io.fedbiot.engine.model.LlamaModel;
+import io.fedbiot.engine.model.Sampler;
+import io.fedbiot.engine.tokenizer.Tokenizer;
+import io.fedbiot.engine.tokenizer.Tokenizers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fedbiot generate}: text from a model, as llama2.c's {@code run} does it. Standard output
+ * carries only the text (prompt included); everything else goes to standard error.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = "Generates text from a model (llama2.c .bin, GGUF or Hugging Face directory).")
+public final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "Checkpoint: llama2.c .bin, .gguf, or an HF directory.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer file; default: the GGUF's own, or tokenizer.json/tokenizer.model in an HF directory.")
+    Path tokenizer;
+
+    @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Prompt (default: none, start from BOS).")
+    String prompt;
+
+    @Option(names = "--steps", defaultValue = "256", paramLabel = "N",
+            description = "Positions to run, the prompt included (0 or more than the context: the context length). Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T", description = "0 decodes greedily. Default: ${DEFAULT-VALUE}.")
+    float temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", paramLabel = "P", description = "Nucleus sampling mass. Default: ${DEFAULT-VALUE}.")
+    float topP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: from the clock).")
+    Long seed;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (temperature < 0 || !(topP > 0 && topP <= 1)) {
+            err.println("fedbiot generate: --temperature must be >= 0 and --top-p in (0, 1]");
+            return 2;
+        }
+        try (Checkpoint ck = Checkpoint.load(model)) {
+            Tokenizer tok = loadTokenizer(ck);
+            if (tok.vocabSize() != ck.config().vocabSize())
+                throw new IOException("tokenizer " + tokenizer + " has " + tok.vocabSize() + " tokens but the model "
+                        + model + " has a vocabulary of " + ck.config().vocabSize());
+            int ctx = ck.config().maxSeqLen();
+            int n = steps <= 0 || steps > ctx ? ctx : steps;
+            int[] promptIds = tok.encode(prompt, true, false);
+            long s = seed != null ? seed : System.nanoTime();
+            err.printf("model %s (%s, %,d parameters), tokenizer %s, %d steps%n", model, ck.format(), ck.parameterCount(), tok, n);
+
+            Utf8Stream text = new Utf8Stream(out);
+            int[] prev = {tok.bosId()};
+            long t0 = System.nanoTime();
+            int[] all = Generator.generate(LlamaModel.full(ck.weights()), promptIds, n, new Sampler(temperature, topP, s),
+                    tok.bosId(), next -> {
+                        byte[] piece = tok.decodePieceBytes(prev[0], next);
+                        if (printable(piece)) text.write(piece);
+                        prev[0] = next;
+                    });
+            text.finish();
+            out.print('\n'); // as run.c, whatever the platform
+            out.flush();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (all.length > 1) err.printf("achieved tok/s: %.1f%n", (all.length - 1) / secs);
+            return 0;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("fedbiot generate: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** llama2.c skips pieces that are a single control byte (other than whitespace). */
+    private static boolean printable(byte[] piece) {
+        if (piece.length != 1) return true;
+        int b = piece[0] & 0xFF;
+        return b >= 0x20 && b != 0x7F || b == '\t' || b == '\n' || b == '\r' || b == 0x0B || b == 0x0C;
+    }
+
+    private Tokenizer loadTokenizer(Checkpoint ck) throws IOException {
+        if (tokenizer != null) return Tokenizers.load(tokenizer);
+        if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(model);
+        if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
+            for (String f : new String[]{"tokenizer.json", "tokenizer.model"})
+                if (Files.isRegularFile(model.resolve(f))) return Tokenizers.load(model.resolve(f));
+        throw new IOException("no tokenizer for " + model + ": pass --tokenizer (tokenizer.bin, tokenizer.model or tokenizer.json)");
+    }
+}

@@ -1,0 +1,70 @@
+package io.fedbiot.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GenerateCommandTest {
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private static Path model(String name) {
+        String shared = System.getProperty("fedbiot.shared");
+        Path f = (shared != null ? Path.of(shared) : Path.of("..", "..", "shared")).resolve("data/models").resolve(name);
+        if (!Files.exists(f)) fail("test data " + f.toAbsolutePath() + " is missing: shared/data must be next to the repository");
+        return f;
+    }
+
+    @Test
+    void greedyFromBosPrintsExactlyLlama2cText() throws Exception {
+        Result r = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                "--steps", "256", "--temperature", "0");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(Files.readString(model("expected/stories260K-greedy-from-bos.txt")), r.out());
+        assertTrue(r.err().contains("tok/s"), "logs go to stderr: " + r.err());
+    }
+
+    @Test
+    void ggufCarriesItsOwnTokenizer() throws Exception {
+        Result r = run("generate", "--model", model("gguf/stories260K.gguf").toString(), "--steps", "256", "--temperature", "0");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(Files.readString(model("expected/stories260K-greedy-from-bos.txt")), r.out());
+    }
+
+    @Test
+    void thePromptIsPrintedAndCountsAsSteps() {
+        Result r = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                "--prompt", "Once upon a time, a dog", "--steps", "20", "--temperature", "0.8", "--seed", "7");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Once upon a time, a dog"), r.out());
+        Result again = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                "--prompt", "Once upon a time, a dog", "--steps", "20", "--temperature", "0.8", "--seed", "7");
+        assertEquals(r.out(), again.out(), "a seed makes sampling repeatable");
+        Result shorter = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                "--steps", "5", "--temperature", "0");
+        assertEquals(0, shorter.code());
+        assertTrue(Files.exists(model("expected/stories260K-greedy-from-bos.txt")));
+        assertTrue(shorter.out().length() < 40, "5 steps print 5 tokens: " + shorter.out());
+    }
+
+    @Test
+    void aModelWithoutATokenizerGetsAClearError() {
+        Result r = run("generate", "--model", model("stories260K.bin").toString(), "--steps", "3");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--tokenizer"), r.err());
+        assertEquals("", r.out());
+        Result bad = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tokenizer.bin").toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("32000") && bad.err().contains("512"), bad.err());
+    }
+}
