@@ -1,0 +1,135 @@
+package io.fedbiot.engine.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fedbiot.engine.Tensor;
+import io.fedbiot.engine.model.LlamaConfig;
+import io.fedbiot.engine.model.LoraConfig;
+import io.fedbiot.engine.model.LoraSet;
+import io.fedbiot.engine.model.LoraTarget;
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.RopeStyle;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * LoRA adapters in PEFT's layout: {@code adapter_model.safetensors} with tensors
+ * {@code base_model.model.model.layers.{i}.self_attn.q_proj.lora_A.weight} [r, in] /
+ * {@code lora_B.weight} [out, r], and {@code adapter_config.json}. Models in llama2.c's
+ * interleaved q/k layout export B rows of wq/wk permuted as {@link Checkpoint#save} permutes the
+ * weights, so the adapter fits the Hugging Face copy of the base model.
+ */
+public final class PeftAdapter {
+    public static final String WEIGHTS = "adapter_model.safetensors", CONFIG = "adapter_config.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PeftAdapter() {}
+
+    static String tensorName(int layer, LoraTarget t, String ab) {
+        return "base_model.model.model.layers." + layer + "." + t.hfModule() + ".lora_" + ab + ".weight";
+    }
+
+    /** Writes the adapter into {@code dir} (created if needed); each file lands atomically. */
+    public static void save(LoraSet set, Path dir, String baseModel) throws IOException {
+        Files.createDirectories(dir);
+        LlamaConfig mc = set.modelConfig();
+        LoraConfig lc = set.config();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Arena scratch = Arena.ofShared()) {
+            for (int l : set.layers())
+                for (LoraTarget t : LoraTarget.values()) {
+                    if (!lc.targets().contains(t)) continue;
+                    tensors.put(tensorName(l, t, "A"), set.a(l, t));
+                    tensors.put(tensorName(l, t, "B"), permuteRows(set.b(l, t), t, mc, true, scratch));
+                }
+            SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
+        }
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("peft_type", "LORA");
+        cfg.put("task_type", "CAUSAL_LM");
+        cfg.put("base_model_name_or_path", baseModel);
+        cfg.put("r", lc.rank());
+        cfg.put("lora_alpha", lc.alpha());
+        cfg.put("lora_dropout", lc.dropout());
+        cfg.put("bias", "none");
+        cfg.put("fan_in_fan_out", false);
+        cfg.put("inference_mode", true);
+        cfg.put("use_rslora", false);
+        ArrayNode targets = cfg.putArray("target_modules");
+        for (LoraTarget t : new TreeSet<>(lc.targets())) targets.add(t.hfModule().substring(t.hfModule().indexOf('.') + 1));
+        ArrayNode layers = cfg.putArray("layers_to_transform");
+        for (int l : set.layers()) layers.add(l);
+        Path tmp = Files.createTempFile(dir, "." + CONFIG + ".", ".tmp");
+        try {
+            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), cfg);
+            Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads an adapter written by {@link #save} (or by PEFT for a LLaMA) for a model of config {@code mc}. */
+    public static LoraSet load(Path dir, LlamaConfig mc, Backend be, Arena arena) throws IOException {
+        Path cfgFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(cfgFile)) throw new CheckpointFormatException(cfgFile + ": missing PEFT adapter config");
+        JsonNode cfg = JSON.readTree(cfgFile.toFile());
+        if (!"LORA".equals(cfg.path("peft_type").asText()))
+            throw new CheckpointFormatException(cfgFile + ": peft_type is '" + cfg.path("peft_type").asText() + "', expected LORA");
+        if (cfg.path("use_rslora").asBoolean(false) || cfg.path("fan_in_fan_out").asBoolean(false))
+            throw new CheckpointFormatException(cfgFile + ": rslora and fan_in_fan_out adapters are not supported");
+        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
+        for (JsonNode t : cfg.path("target_modules")) targets.add(LoraTarget.parse(t.asText()));
+        LoraConfig lc = new LoraConfig(cfg.path("r").asInt(), (float) cfg.path("lora_alpha").asDouble(),
+                (float) cfg.path("lora_dropout").asDouble(0), targets);
+        SafetensorsFile file = SafetensorsFile.open(dir.resolve(WEIGHTS), arena);
+        TreeSet<Integer> layerSet = new TreeSet<>();
+        for (JsonNode l : cfg.path("layers_to_transform")) layerSet.add(l.asInt());
+        if (layerSet.isEmpty()) // PEFT's default: every layer that has tensors
+            for (int l = 0; l < mc.nLayers(); l++)
+                if (file.has(tensorName(l, targets.iterator().next(), "A"))) layerSet.add(l);
+        LoraSet set = LoraSet.empty(mc, lc, layerSet.stream().mapToInt(Integer::intValue).toArray(), be, arena);
+        try (Arena scratch = Arena.ofShared()) {
+            for (int l : set.layers())
+                for (LoraTarget t : targets) {
+                    copyInto(file, tensorName(l, t, "A"), set.a(l, t), scratch, mc, null);
+                    copyInto(file, tensorName(l, t, "B"), set.b(l, t), scratch, mc, t);
+                }
+        }
+        return set;
+    }
+
+    private static void copyInto(SafetensorsFile file, String name, Tensor dst, Arena scratch, LlamaConfig mc,
+                                 LoraTarget permuteFor)
+            throws IOException {
+        Tensor src = file.f32(name, scratch);
+        if (!java.util.Arrays.equals(src.shape(), dst.shape()))
+            throw new CheckpointFormatException(file.path() + ": tensor '" + name + "' has shape "
+                    + java.util.Arrays.toString(src.shape()) + ", the model needs " + java.util.Arrays.toString(dst.shape()));
+        if (permuteFor != null) src = permuteRows(src, permuteFor, mc, false, scratch);
+        dst.copyFrom(src.toFloatArray());
+    }
+
+    /** B of wq/wk in an interleaved model ↔ HF half-split rows; anything else passes through. */
+    private static Tensor permuteRows(Tensor b, LoraTarget t, LlamaConfig mc, boolean toHf, Arena scratch) {
+        if (mc.ropeStyle() != RopeStyle.INTERLEAVED || (t != LoraTarget.WQ && t != LoraTarget.WK)) return b;
+        int heads = t == LoraTarget.WQ ? mc.nHeads() : mc.nKvHeads();
+        MemorySegment src = MemorySegment.ofArray(b.toFloatArray());
+        MemorySegment dst = scratch.allocate(src.byteSize(), 4);
+        if (toHf) QkPermutation.toHalfSplit(src, dst, heads, mc.headSize(), b.dim(1));
+        else QkPermutation.toInterleaved(src, dst, heads, mc.headSize(), b.dim(1));
+        return Tensor.of(b.backend(), scratch, dst.toArray(ValueLayout.JAVA_FLOAT), b.shape());
+    }
+}
