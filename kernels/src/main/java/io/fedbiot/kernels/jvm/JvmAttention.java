@@ -71,7 +71,7 @@ final class JvmAttention {
                         float mNew = Math.max(m[r], bm);
                         if (mNew > m[r] && m[r] != Float.NEGATIVE_INFINITY) {
                             // The max moved: rescale what was accumulated under the old max.
-                            float alpha = (float) Math.exp(m[r] - mNew);
+                            float alpha = VecMath.exp((float) (m[r] - mNew));
                             l[r] *= alpha;
                             scaleArr(acc, r * D, alpha, D);
                         }
@@ -85,7 +85,7 @@ final class JvmAttention {
                     float inv = 1f / l[r];
                     long o = qOff(b, t0 + r, h, Tq, H, D);
                     storeScaled(out, o, acc, r * D, inv, D);
-                    lse.set(F, 4L * (((long) b * H + h) * Tq + t0 + r), m[r] + (float) Math.log(l[r]));
+                    lse.set(F, 4L * (((long) b * H + h) * Tq + t0 + r), m[r] + (float) StrictMath.log(l[r]));
                 }
             }
         });
@@ -222,7 +222,7 @@ final class JvmAttention {
             for (; i < ub; i += L)
                 acc = FloatVector.fromArray(SP, a, ao + i)
                         .fma(FloatVector.fromMemorySegment(SP, seg, so + 4L * i, LE), acc);
-            r = acc.reduceLanes(VectorOperators.ADD);
+            r = VecMath.sum(acc);
         }
         for (; i < D; i++) r += a[ao + i] * seg.get(F, so + 4L * i);
         return r;
@@ -274,14 +274,14 @@ final class JvmAttention {
         if (ub > 0) {
             FloatVector acc = FloatVector.zero(SP);
             for (; i < ub; i += L) {
-                FloatVector e = FloatVector.fromArray(SP, x, i).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = VecMath.exp(FloatVector.fromArray(SP, x, i).sub(shift));
                 e.intoArray(x, i);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VecMath.sum(acc);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[i] - shift);
+            float e = VecMath.exp((float) (x[i] - shift));
             x[i] = e;
             sum += e;
         }

@@ -216,12 +216,12 @@ final class JvmElementwise {
             for (long up = lo + FS.loopBound(hi - lo); i < up; i += L) {
                 FloatVector av = load(a, i);
                 // a / (1 + e^-a): e^-a = inf for very negative a gives -0, not NaN.
-                FloatVector silu = av.div(av.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector silu = av.div(VecMath.exp(av.neg()).add(1f));
                 store(silu.mul(load(b, i)), out, i);
             }
             for (; i < hi; i++) {
                 float av = get(a, i);
-                put(out, i, av / (1f + (float) Math.exp(-av)) * get(b, i));
+                put(out, i, av / (1f + VecMath.exp((float) (-av))) * get(b, i));
             }
         });
     }
@@ -236,7 +236,7 @@ final class JvmElementwise {
             long i = lo;
             for (long up = lo + FS.loopBound(hi - lo); i < up; i += L) {
                 FloatVector av = load(a, i), g = load(dOut, i);
-                FloatVector sig = one.div(av.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector sig = one.div(VecMath.exp(av.neg()).add(1f));
                 if (wantA) {
                     FloatVector dsilu = sig.mul(av.mul(sig.neg().add(1f)).add(1f));
                     store(load(da, i).add(g.mul(load(b, i)).mul(dsilu)), da, i);
@@ -245,7 +245,7 @@ final class JvmElementwise {
             }
             for (; i < hi; i++) {
                 float av = get(a, i), g = get(dOut, i);
-                float sig = 1f / (1f + (float) Math.exp(-av));
+                float sig = 1f / (1f + VecMath.exp((float) (-av)));
                 if (wantA) put(da, i, get(da, i) + g * get(b, i) * (sig * (1f + av * (1f - sig))));
                 if (wantB) put(db, i, get(db, i) + g * (av * sig));
             }

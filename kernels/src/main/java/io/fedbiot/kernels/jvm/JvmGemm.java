@@ -32,6 +32,9 @@ final class JvmGemm {
 
     /** Micro-tile rows: MR*2 accumulators + 2 B vectors + 1 broadcast fit in AVX2's 16 registers. */
     static final int MR = 6;
+
+    /** Up to this many rows (token-by-token decoding), packing costs more than it saves: see JvmGemv. */
+    static final int GEMV_MAX_M = 3;
     /** Micro-tile columns: two vectors (16 floats on AVX2, 32 on AVX-512). */
     static final int NR = 2 * L;
     /**
@@ -129,6 +132,11 @@ final class JvmGemm {
                              float beta, MemorySegment C, long strideC) {
         long aOff = 4L * b * strideA, bOff = 4L * b * strideB, cOff = 4L * b * strideC;
         long flops = 2L * M * N * K;
+        if (M <= GEMV_MAX_M && !transA) {
+            JvmGemv.gemv(par == null || flops < PARALLEL_MIN_FLOPS ? null : par, transB, M, N, K, alpha,
+                    A, aOff, B, bOff, beta, C, cOff);
+            return;
+        }
         if (par == null || par.threads() == 1 || flops < PARALLEL_MIN_FLOPS) {
             block(transA, transB, M, N, K, 0, M, 0, N, alpha, A, aOff, B, bOff, beta, C, cOff);
             return;

@@ -42,7 +42,7 @@ final class JvmLosses {
             for (int n = lo; n < hi; n++) {
                 long ro = 4L * n * V;
                 float mx = rowMax(logits, ro, V);
-                double l = mx + Math.log(sumExp(logits, ro, V, mx));   // lse of every row, counted or not
+                double l = mx + StrictMath.log(sumExp(logits, ro, V, mx));   // lse of every row, counted or not
                 lse.set(F, 4L * n, (float) l);
                 float m = weight(mask, n);
                 if (m != 0f) rowLoss[n] = m * (l - logits.get(F, ro + 4L * targets.get(I, 4L * n)));
@@ -123,20 +123,20 @@ final class JvmLosses {
                     long o = ro + 4L * i;
                     FloatVector pv = FloatVector.fromMemorySegment(SP, P, o, LE);
                     FloatVector qv = FloatVector.fromMemorySegment(SP, Q, o, LE);
-                    FloatVector pp = pv.sub(lp).lanewise(VectorOperators.EXP);
+                    FloatVector pp = VecMath.exp(pv.sub(lp));
                     if (dP != null)
                         pp.mul(pv.sub(qv).sub(shift)).fma(cv, FloatVector.fromMemorySegment(SP, dP, o, LE))
                                 .intoMemorySegment(dP, o, LE);
                     if (dQ != null)
-                        qv.sub(lq).lanewise(VectorOperators.EXP).sub(pp)
+                        VecMath.exp(qv.sub(lq)).sub(pp)
                                 .fma(cv, FloatVector.fromMemorySegment(SP, dQ, o, LE)).intoMemorySegment(dQ, o, LE);
                 }
                 for (; i < V; i++) {
                     long o = ro + 4L * i;
                     float pv = P.get(F, o), qv = Q.get(F, o);
-                    float pp = (float) Math.exp(pv - lp);
+                    float pp = VecMath.exp((float) (pv - lp));
                     if (dP != null) dP.set(F, o, dP.get(F, o) + c * pp * (pv - qv - shift));
-                    if (dQ != null) dQ.set(F, o, dQ.get(F, o) + c * ((float) Math.exp(qv - lq) - pp));
+                    if (dQ != null) dQ.set(F, o, dQ.get(F, o) + c * (VecMath.exp((float) (qv - lq)) - pp));
                 }
             }
         });
@@ -153,14 +153,14 @@ final class JvmLosses {
                 long o = ro + 4L * i;
                 FloatVector pv = FloatVector.fromMemorySegment(SP, P, o, LE);
                 FloatVector qv = FloatVector.fromMemorySegment(SP, Q, o, LE);
-                acc = pv.sub(lp).lanewise(VectorOperators.EXP).fma(pv.sub(qv), acc);
+                acc = VecMath.exp(pv.sub(lp)).fma(pv.sub(qv), acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += VecMath.sum(acc);
         }
         for (; i < V; i++) {
             long o = ro + 4L * i;
             float pv = P.get(F, o);
-            s += Math.exp(pv - lp) * (pv - Q.get(F, o));
+            s += VecMath.exp((float) (pv - lp)) * (pv - Q.get(F, o));
         }
         return s + ((double) lq - lp);
     }
@@ -228,8 +228,8 @@ final class JvmLosses {
                         as = d.fma(d, as);
                         aq = bv.fma(bv, aq);
                     }
-                    s += as.reduceLanes(VectorOperators.ADD);
-                    q += aq.reduceLanes(VectorOperators.ADD);
+                    s += VecMath.sum(as);
+                    q += VecMath.sum(aq);
                 }
                 for (; i < C; i++) {
                     long o = ro + 4L * i;
@@ -286,17 +286,16 @@ final class JvmLosses {
             int end = Math.min(ub, i + CHUNK);
             FloatVector acc = FloatVector.zero(SP);
             for (; i < end; i += L)
-                acc = acc.add(FloatVector.fromMemorySegment(SP, x, ro + 4L * i, LE).sub(shift)
-                        .lanewise(VectorOperators.EXP));
-            s += acc.reduceLanes(VectorOperators.ADD);
+                acc = acc.add(VecMath.exp(FloatVector.fromMemorySegment(SP, x, ro + 4L * i, LE).sub(shift)));
+            s += VecMath.sum(acc);
         }
-        for (; i < V; i++) s += Math.exp(x.get(F, ro + 4L * i) - shift);
+        for (; i < V; i++) s += VecMath.exp((float) (x.get(F, ro + 4L * i) - shift));
         return s;
     }
 
     private static float lse(MemorySegment x, long ro, int V) {
         float mx = rowMax(x, ro, V);
-        return (float) (mx + Math.log(sumExp(x, ro, V, mx)));
+        return (float) (mx + StrictMath.log(sumExp(x, ro, V, mx)));
     }
 
     /** d[ro..] += c * exp(x[ro..] - shift) over one row. */
@@ -305,12 +304,12 @@ final class JvmLosses {
         FloatVector cv = FloatVector.broadcast(SP, c);
         for (; i < ub; i += L) {
             long o = ro + 4L * i;
-            FloatVector.fromMemorySegment(SP, x, o, LE).sub(shift).lanewise(VectorOperators.EXP)
+            VecMath.exp(FloatVector.fromMemorySegment(SP, x, o, LE).sub(shift))
                     .fma(cv, FloatVector.fromMemorySegment(SP, d, o, LE)).intoMemorySegment(d, o, LE);
         }
         for (; i < V; i++) {
             long o = ro + 4L * i;
-            d.set(F, o, d.get(F, o) + c * (float) Math.exp(x.get(F, o) - shift));
+            d.set(F, o, d.get(F, o) + c * VecMath.exp((float) (x.get(F, o) - shift)));
         }
     }
 }
