@@ -98,6 +98,16 @@ public final class ParamSet {
         values.zeroGrad();
     }
 
+    /** Freezes or unfreezes every parameter (the server trains the emulator, clients the adapter). */
+    public void setTrainable(boolean on) {
+        values.requiresGrad(on);
+        for (Tensor t : params.values()) t.requiresGrad(on);
+    }
+
+    public boolean trainable() {
+        return values.requiresGrad();
+    }
+
     /** Parameters counted without alignment padding. */
     public long count() {
         long n = 0;

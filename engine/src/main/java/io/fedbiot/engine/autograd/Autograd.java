@@ -22,11 +22,17 @@ public final class Autograd {
 
     private Autograd() {}
 
+    /** A scope whose close throws nothing. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** While open, ops record nothing (inference, teacher passes). */
-    public static AutoCloseable noGrad() {
+    public static Scope noGrad() {
         int[] depth = NO_GRAD_DEPTH.get();
         depth[0]++;
-        return new AutoCloseable() {
+        return new Scope() {
             private boolean closed;
 
             @Override

@@ -27,8 +27,9 @@ public final class LlamaModel {
 
     public LlamaModel(LlamaWeights base, int[] layers) {
         for (int l : layers)
-            if (l < 0 || l >= base.config().nLayers())
-                throw new IllegalArgumentException("layer " + l + " outside the base model's 0.." + (base.config().nLayers() - 1));
+            if (!base.holds(l))
+                throw new IllegalArgumentException("layer " + l + " is not in the base weights (outside 0.."
+                        + (base.config().nLayers() - 1) + " or not delivered)");
         this.base = base;
         this.layers = layers.clone();
     }
@@ -125,7 +126,7 @@ public final class LlamaModel {
     private Tensor layer(int p, Tensor x, int pos0, KvCache cache) {
         LlamaConfig c = config();
         int baseLayer = layers[p];
-        LayerWeights w = base.layers().get(baseLayer);
+        LayerWeights w = base.layer(baseLayer);
         LoraSet lora = loraFor(baseLayer);
         int B = x.dim(0), T = x.dim(1), H = c.nHeads(), G = c.nKvHeads(), D = c.headSize();
 
@@ -176,10 +177,6 @@ public final class LlamaModel {
             for (int p = 0; p < layers.length; p++) x = layer(p, x, pos, cache);
             Tensor last = x.view(tokens.length, config().dim()).sliceRows(tokens.length - 1, tokens.length);
             return head(last).view(config().vocabSize());
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

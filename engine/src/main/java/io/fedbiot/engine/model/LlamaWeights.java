@@ -18,9 +18,28 @@ import java.util.Map;
  */
 public record LlamaWeights(LlamaConfig config, Tensor tokEmbeddings, List<LayerWeights> layers, Tensor norm, Tensor output) {
     public LlamaWeights {
-        layers = List.copyOf(layers);
+        // A null entry is a layer these weights do not hold (a client never receives dropped layers).
+        layers = java.util.Collections.unmodifiableList(new ArrayList<>(layers));
         if (layers.size() != config.nLayers())
             throw new IllegalArgumentException(layers.size() + " layers for a config of " + config.nLayers());
+    }
+
+    /** The same tensors (no copies) restricted to {@code keep}; the other layers are absent. */
+    public LlamaWeights subset(int[] keep) {
+        List<LayerWeights> sub = new ArrayList<>(java.util.Collections.nCopies(layers.size(), (LayerWeights) null));
+        for (int l : keep) sub.set(l, layer(l));
+        return new LlamaWeights(config, tokEmbeddings, sub, norm, output);
+    }
+
+    /** Layer l; a clear error when these weights do not hold it. */
+    public LayerWeights layer(int l) {
+        LayerWeights w = l >= 0 && l < layers.size() ? layers.get(l) : null;
+        if (w == null) throw new IllegalArgumentException("layer " + l + " is not part of these weights");
+        return w;
+    }
+
+    public boolean holds(int l) {
+        return l >= 0 && l < layers.size() && layers.get(l) != null;
     }
 
     /** The classifier [V,C]: the separate output matrix, or the embedding when tied. */
@@ -65,6 +84,7 @@ public record LlamaWeights(LlamaConfig config, Tensor tokEmbeddings, List<LayerW
         m.put("tok_embeddings", tokEmbeddings);
         for (int i = 0; i < layers.size(); i++) {
             LayerWeights l = layers.get(i);
+            if (l == null) continue;
             String p = "layers." + i + ".";
             m.put(p + "attention_norm", l.attentionNorm());
             m.put(p + "wq", l.wq());

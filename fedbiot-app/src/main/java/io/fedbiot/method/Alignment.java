@@ -1,0 +1,125 @@
+package io.fedbiot.method;
+
+import io.fedbiot.engine.Losses;
+import io.fedbiot.engine.Ops;
+import io.fedbiot.engine.StepScope;
+import io.fedbiot.engine.Tensor;
+import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.engine.model.LlamaModel;
+import io.fedbiot.engine.model.LoraSet;
+import io.fedbiot.engine.optim.AdamW;
+import io.fedbiot.kernels.Backend;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+/**
+ * The lower level (ALGORITHM.md §4): the server re-aligns the emulator's LoRA to the full model
+ * on public data with NMSE(h_emu, h_teacher) + λ·KL(p_F ‖ p_M). The teacher block runs on the
+ * same hidden state that entered the emulator; p_F is the full model with the current adapter
+ * plugged in, under no-grad. A fresh AdamW per call.
+ */
+public final class Alignment {
+    public record Settings(int steps, float lr, float beta1, float beta2, float weightDecay, float lambda,
+                           boolean layerwise, boolean maskPadding) {
+        public Settings {
+            if (steps < 0) throw new IllegalArgumentException("alignment steps must be >= 0, got " + steps);
+            if (lambda < 0) throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
+        }
+    }
+
+    /** Mean NMSE and KL over the batches measured (or over the steps taken). */
+    public record Result(double nmse, double kl) {
+        public double loss(float lambda) {
+            return nmse + lambda * kl;
+        }
+    }
+
+    private Alignment() {}
+
+    /**
+     * {@code full}: the whole model with the adapter LoRA attached; {@code compressed}: the
+     * compressed model with adapter and emulator LoRA; only {@code emulator} is trained.
+     */
+    public static Result align(LlamaModel full, LlamaModel compressed, Split split, LoraSet emulator, LoraSet adapter,
+                               BatchSource data, Settings s) {
+        boolean adapterWasTrainable = adapter.params().trainable();
+        adapter.params().setTrainable(false);
+        emulator.params().setTrainable(true);
+        emulator.params().zeroGrad();
+        double nmse = 0, kl = 0;
+        try (Arena state = Arena.ofShared()) {
+            AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
+            for (int step = 0; step < s.steps(); step++) {
+                try (var scope = StepScope.open()) {
+                    Tensor[] t = terms(full, compressed, split, data.next(), s.layerwise(), s.maskPadding());
+                    Tensor loss = Ops.add(t[0], Ops.scale(t[1], s.lambda()));
+                    Autograd.backward(loss);
+                    opt.step();
+                    emulator.params().zeroGrad();
+                    nmse += t[0].item();
+                    kl += t[1].item();
+                }
+            }
+        } finally {
+            emulator.params().setTrainable(false);
+            adapter.params().setTrainable(adapterWasTrainable);
+        }
+        return s.steps() == 0 ? new Result(Double.NaN, Double.NaN) : new Result(nmse / s.steps(), kl / s.steps());
+    }
+
+    /** NMSE and KL of the current emulator on held-out batches, without training. */
+    public static Result measure(LlamaModel full, LlamaModel compressed, Split split, List<TrainBatch> batches,
+                                 boolean layerwise, boolean maskPadding) {
+        double nmse = 0, kl = 0;
+        for (TrainBatch b : batches) {
+            try (var scope = StepScope.open(); var ng = Autograd.noGrad()) {
+                Tensor[] t = terms(full, compressed, split, b, layerwise, maskPadding);
+                nmse += t[0].item();
+                kl += t[1].item();
+            }
+        }
+        return new Result(nmse / batches.size(), kl / batches.size());
+    }
+
+    /** {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch. */
+    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, TrainBatch b, boolean layerwise,
+                          boolean maskPadding) {
+        Backend be = compressed.backend();
+        int B = b.batch(), T = b.seq();
+        Tensor ids = Tensor.ofInts(be, b.ids(), B, T);
+        Tensor mask = maskPadding ? Tensor.of(be, b.valid(), B * T) : null;
+        int e0 = split.emulatorStart(), e1 = split.emulatorEnd();
+        int[] kept = split.kept();
+
+        Tensor hIn = compressed.layers(compressed.embed(ids), 0, e0, 0); // below the emulator: nothing trains here
+        Tensor[] teacherAt = new Tensor[kept.length];
+        Tensor hTeacher;
+        try (var ng = Autograd.noGrad()) {
+            Tensor h = hIn.detach();
+            int seg = 0;
+            for (int layer = split.teacherFrom(); layer < split.teacherTo(); layer++) {
+                h = full.layer(layer, h, 0); // in the full model, position == base layer
+                while (seg < kept.length && split.segment(seg)[1] == layer + 1) teacherAt[seg++] = h;
+            }
+            hTeacher = h;
+        }
+
+        Tensor h = hIn, nmse = null;
+        for (int p = e0; p < e1; p++) {
+            h = compressed.layer(p, h, 0);
+            if (layerwise) {
+                Tensor term = Losses.nmse(h, teacherAt[p - e0], mask);
+                nmse = nmse == null ? term : Ops.add(nmse, term);
+            }
+        }
+        if (!layerwise) nmse = Losses.nmse(h, hTeacher, mask);
+
+        Tensor logitsM = compressed.head(compressed.layers(h, e1, compressed.depth(), 0));
+        Tensor logitsF;
+        try (var ng = Autograd.noGrad()) {
+            logitsF = full.head(full.layers(hTeacher, split.teacherTo(), full.depth(), 0));
+        }
+        return new Tensor[]{nmse, Losses.kl(logitsF, logitsM, mask)};
+    }
+}

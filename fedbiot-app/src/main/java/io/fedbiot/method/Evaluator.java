@@ -1,0 +1,38 @@
+package io.fedbiot.method;
+
+import io.fedbiot.engine.Losses;
+import io.fedbiot.engine.StepScope;
+import io.fedbiot.engine.Tensor;
+import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.engine.model.LlamaModel;
+import io.fedbiot.kernels.Backend;
+
+import java.util.List;
+
+/** Response-token loss and perplexity of a model on held-out batches. */
+public final class Evaluator {
+    public record Score(double loss, long tokens) {
+        public double perplexity() {
+            return Math.exp(loss);
+        }
+    }
+
+    private Evaluator() {}
+
+    public static Score loss(LlamaModel model, List<TrainBatch> batches) {
+        Backend be = model.backend();
+        double sum = 0;
+        long tokens = 0;
+        for (TrainBatch b : batches) {
+            int n = b.lossTokens();
+            if (n == 0) continue;
+            try (var s = StepScope.open(); var ng = Autograd.noGrad()) {
+                Tensor ce = Losses.crossEntropy(model.forward(Tensor.ofInts(be, b.ids(), b.batch(), b.seq())),
+                        Tensor.ofInts(be, b.targets(), b.batch(), b.seq()), Tensor.of(be, b.lossMask(), b.batch(), b.seq()));
+                sum += (double) ce.item() * n;
+                tokens += n;
+            }
+        }
+        return new Score(tokens == 0 ? Double.NaN : sum / tokens, tokens);
+    }
+}

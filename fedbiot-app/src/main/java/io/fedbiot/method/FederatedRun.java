@@ -1,0 +1,196 @@
+package io.fedbiot.method;
+
+import io.fedbiot.engine.Rng;
+import io.fedbiot.engine.model.LlamaModel;
+import io.fedbiot.engine.model.LlamaWeights;
+import io.fedbiot.engine.model.LoraConfig;
+import io.fedbiot.engine.model.LoraSet;
+import io.fedbiot.kernels.Backend;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's side of one run (ALGORITHM.md §6): pre-alignment, then per round alignment
+ * (FedBiOT, t > 0), client sampling, local training through the transport, FedAvg and periodic
+ * evaluation of AdapEmu (adapter on the emulator) and AdapFu (adapter plugged into the full model).
+ * Deterministic for a seed.
+ */
+public final class FederatedRun implements AutoCloseable {
+    public record Settings(Method method, LoraConfig lora, int rounds, int sample, ClientTrainer.Settings client,
+                           Alignment.Settings align, int prealign, int evalEvery, long seed) {
+        public Settings {
+            if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
+            if (sample < 0) throw new IllegalArgumentException("sample must be >= 0 (0 = all clients), got " + sample);
+            if (evalEvery < 1) throw new IllegalArgumentException("eval_every must be >= 1, got " + evalEvery);
+            if (prealign < 0) throw new IllegalArgumentException("prealign_rounds must be >= 0, got " + prealign);
+        }
+    }
+
+    /** Held-out batches: one list per client, and the public held-out split. */
+    public record EvalData(List<List<TrainBatch>> clients, List<TrainBatch> publicHeldOut) {}
+
+    public record RoundStats(int round, int[] selected, double clientLoss, int nanSkipped, Alignment.Result align,
+                             Map<String, Double> eval, long bytesDownPerClient, long bytesUpPerClient,
+                             double alignSeconds, double wallSeconds) {}
+
+    @FunctionalInterface
+    public interface Listener {
+        void onRound(RoundStats stats);
+    }
+
+    private final LlamaWeights base;
+    private final Split split;
+    private final Settings s;
+    private final Transport transport;
+    private final BatchSource publicData;
+    private final EvalData evalData;
+    private final Arena arena = Arena.ofShared();
+    private final LoraSet adapter, emulator;
+    private final LlamaModel full, compressed;
+    private final Rng sampler;
+    private final long packageBytes;
+
+    public FederatedRun(LlamaWeights base, Split split, Settings s, Transport transport, BatchSource publicData, EvalData evalData) {
+        if (split.method() != s.method()) throw new IllegalArgumentException("split is for " + split.method() + ", run is " + s.method());
+        this.base = base;
+        this.split = split;
+        this.s = s;
+        this.transport = transport;
+        this.publicData = publicData;
+        this.evalData = evalData;
+        Backend be = base.tokEmbeddings().backend();
+        Rng root = new Rng(s.seed());
+        Rng init = root.split();
+        this.sampler = root.split();
+        adapter = LoraSet.create(base.config(), s.lora(), split.adapter(), be, arena, init);
+        adapter.params().setTrainable(false);
+        emulator = split.hasEmulator() ? LoraSet.create(base.config(), s.lora(), split.kept(), be, arena, init) : null;
+        if (emulator != null) emulator.params().setTrainable(false);
+        full = LlamaModel.full(base);
+        full.attach(adapter);
+        compressed = new LlamaModel(base, split.compressed());
+        compressed.attach(adapter);
+        if (emulator != null) compressed.attach(emulator);
+        ClientPackage pkg = ClientPackage.of(base, split, s.lora());
+        packageBytes = pkg.bytes();
+        for (int k = 0; k < transport.clients(); k++) transport.deliver(k, pkg);
+    }
+
+    /** Runs every round; the listener sees each round's statistics as it ends. */
+    public List<RoundStats> run(Listener listener) {
+        List<RoundStats> out = new ArrayList<>();
+        if (split.method() == Method.FEDBIOT)
+            for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+        for (int t = 0; t < s.rounds(); t++) {
+            long t0 = System.nanoTime();
+            Alignment.Result align = null;
+            double alignSeconds = 0;
+            if (split.method() == Method.FEDBIOT && t > 0) {
+                long a0 = System.nanoTime();
+                align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+                alignSeconds = (System.nanoTime() - a0) / 1e9;
+            }
+            int[] selected = select();
+            float[] adapterFlat = adapter.params().flat().toFloatArray();
+            float[] emulatorFlat = split.method() == Method.FEDBIOT ? emulator.params().flat().toFloatArray() : null;
+            List<LoraSet> updates = new ArrayList<>();
+            long[] samples = new long[selected.length];
+            double lossSum = 0;
+            int nan = 0;
+            long down = 0, up = 0;
+            try (Arena roundArena = Arena.ofShared()) {
+                for (int i = 0; i < selected.length; i++) {
+                    RoundPayload p = new RoundPayload(t, adapterFlat, emulatorFlat, s.client(), sampler.nextLong());
+                    ClientUpdate u = transport.round(selected[i], p);
+                    if (u.adapter().length != adapterFlat.length)
+                        throw new IllegalStateException("client " + selected[i] + " sent " + u.adapter().length
+                                + " adapter values, expected " + adapterFlat.length);
+                    LoraSet set = LoraSet.empty(base.config(), s.lora(), split.adapter(), adapter.params().flat().backend(), roundArena);
+                    set.params().flat().copyFrom(u.adapter());
+                    updates.add(set);
+                    samples[i] = u.samples();
+                    lossSum += u.meanLoss();
+                    nan += u.nanSkipped();
+                    down = p.bytes();
+                    up = u.bytes();
+                }
+                FedAvg.average(adapter, updates, samples);
+            }
+            Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
+            RoundStats st = new RoundStats(t, selected, lossSum / selected.length, nan, align, eval, down, up,
+                    alignSeconds, (System.nanoTime() - t0) / 1e9);
+            out.add(st);
+            if (listener != null) listener.onRound(st);
+        }
+        return out;
+    }
+
+    /** m of K clients uniformly without replacement, ascending; all when sample is 0 or >= K. */
+    private int[] select() {
+        int K = transport.clients();
+        int m = s.sample() == 0 || s.sample() >= K ? K : s.sample();
+        int[] idx = new int[K];
+        for (int i = 0; i < K; i++) idx[i] = i;
+        for (int i = 0; i < m; i++) {
+            int j = i + sampler.nextInt(K - i);
+            int tmp = idx[i];
+            idx[i] = idx[j];
+            idx[j] = tmp;
+        }
+        int[] sel = java.util.Arrays.copyOf(idx, m);
+        java.util.Arrays.sort(sel);
+        return sel;
+    }
+
+    /** AdapEmu and AdapFu loss/perplexity on the clients' held-out splits and the public one. */
+    public Map<String, Double> evaluate() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        score(m, "AdapEmu", compressed);
+        score(m, "AdapFu", full);
+        return m;
+    }
+
+    /** The untuned full model on the same held-out data: the baseline row. */
+    public Map<String, Double> evaluateUntuned() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        score(m, "Untuned", LlamaModel.full(base));
+        return m;
+    }
+
+    private void score(Map<String, Double> m, String prefix, LlamaModel model) {
+        double sum = 0;
+        long tokens = 0;
+        for (List<TrainBatch> c : evalData.clients()) {
+            Evaluator.Score sc = Evaluator.loss(model, c);
+            if (sc.tokens() == 0) continue;
+            sum += sc.loss() * sc.tokens();
+            tokens += sc.tokens();
+        }
+        if (tokens > 0) {
+            m.put(prefix + "/client_loss", sum / tokens);
+            m.put(prefix + "/client_ppl", Math.exp(sum / tokens));
+        }
+        if (!evalData.publicHeldOut().isEmpty()) {
+            Evaluator.Score p = Evaluator.loss(model, evalData.publicHeldOut());
+            m.put(prefix + "/public_loss", p.loss());
+            m.put(prefix + "/public_ppl", p.perplexity());
+        }
+    }
+
+    public LoraSet adapter() { return adapter; }
+    public LoraSet emulator() { return emulator; }
+    public LlamaModel fullModel() { return full; }
+    public LlamaModel compressedModel() { return compressed; }
+    public Split split() { return split; }
+    public long packageBytes() { return packageBytes; }
+
+    @Override
+    public void close() {
+        transport.close();
+        arena.close();
+    }
+}
