@@ -28,8 +28,8 @@ public final class Alignment {
         }
     }
 
-    /** Mean NMSE and KL over the batches measured (or over the steps taken). */
-    public record Result(double nmse, double kl) {
+    /** Mean NMSE and KL over the batches measured (or the steps taken); tokens and seqLen for the cost table. */
+    public record Result(double nmse, double kl, long tokens, int seqLen) {
         public double loss(float lambda) {
             return nmse + lambda * kl;
         }
@@ -48,11 +48,16 @@ public final class Alignment {
         emulator.params().setTrainable(true);
         emulator.params().zeroGrad();
         double nmse = 0, kl = 0;
+        long tokens = 0;
+        int seqLen = 0;
         try (Arena state = Arena.ofShared()) {
             AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 try (var scope = StepScope.open()) {
-                    Tensor[] t = terms(full, compressed, split, data.next(), s.layerwise(), s.maskPadding());
+                    TrainBatch b = data.next();
+                    tokens += (long) b.batch() * b.seq();
+                    seqLen = Math.max(seqLen, b.seq());
+                    Tensor[] t = terms(full, compressed, split, b, s.layerwise(), s.maskPadding());
                     Tensor loss = Ops.add(t[0], Ops.scale(t[1], s.lambda()));
                     Autograd.backward(loss);
                     opt.step();
@@ -65,7 +70,8 @@ public final class Alignment {
             emulator.params().setTrainable(false);
             adapter.params().setTrainable(adapterWasTrainable);
         }
-        return s.steps() == 0 ? new Result(Double.NaN, Double.NaN) : new Result(nmse / s.steps(), kl / s.steps());
+        return s.steps() == 0 ? new Result(Double.NaN, Double.NaN, 0, 0)
+                : new Result(nmse / s.steps(), kl / s.steps(), tokens, seqLen);
     }
 
     /** NMSE and KL of the current emulator on held-out batches, without training. */
@@ -79,7 +85,8 @@ public final class Alignment {
                 kl += t[1].item();
             }
         }
-        return new Result(nmse / batches.size(), kl / batches.size());
+        long tokens = batches.stream().mapToLong(b -> (long) b.batch() * b.seq()).sum();
+        return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(TrainBatch::seq).max().orElse(0));
     }
 
     /** {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch. */

@@ -30,8 +30,8 @@ public final class ClientTrainer {
         }
     }
 
-    /** samples: rows processed in the steps that counted; meanLoss: their average CE. */
-    public record Result(long samples, int nanSkipped, double meanLoss, int steps) {}
+    /** samples: rows processed in the steps that counted; meanLoss: their average CE; tokens: B·T summed. */
+    public record Result(long samples, int nanSkipped, double meanLoss, int steps, long tokens, int seqLen) {}
 
     private ClientTrainer() {}
 
@@ -40,8 +40,8 @@ public final class ClientTrainer {
         adapter.params().setTrainable(true);
         adapter.params().zeroGrad();
         model.setTraining(rng);
-        long samples = 0;
-        int skipped = 0, counted = 0;
+        long samples = 0, tokens = 0;
+        int skipped = 0, counted = 0, seqLen = 0;
         double lossSum = 0;
         try (Arena state = Arena.ofShared()) {
             AdamW opt = new AdamW(adapter.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
@@ -68,11 +68,13 @@ public final class ClientTrainer {
                     lossSum += ceValue;
                     counted++;
                     samples += b.batch();
+                    tokens += (long) b.batch() * b.seq();
+                    seqLen = Math.max(seqLen, b.seq());
                 }
             }
         } finally {
             model.setTraining(null);
         }
-        return new Result(samples, skipped, counted == 0 ? Double.NaN : lossSum / counted, counted);
+        return new Result(samples, skipped, counted == 0 ? Double.NaN : lossSum / counted, counted, tokens, seqLen);
     }
 }

@@ -1,7 +1,11 @@
 package io.fedbiot.method;
 
-/** What a client sends back: its adapter LoRA (flat float32 block) and the samples it processed. */
-public record ClientUpdate(int client, int round, float[] adapter, long samples, int nanSkipped, double meanLoss) {
+/**
+ * What a client sends back: its adapter LoRA (flat float32 block) and the samples it processed;
+ * tokens and seqLen feed the server's cost table.
+ */
+public record ClientUpdate(int client, int round, float[] adapter, long samples, int nanSkipped, double meanLoss,
+                           long tokens, int seqLen) {
     public long bytes() {
         return 4L * adapter.length + Long.BYTES;
     }

@@ -39,7 +39,8 @@ public final class FedClient implements AutoCloseable {
         try (Arena roundArena = Arena.ofShared()) {
             LoraSet anchor = adapter.copy(roundArena);
             ClientTrainer.Result r = ClientTrainer.train(model, adapter, anchor, data, p.settings(), new Rng(p.seed()));
-            return new ClientUpdate(id, p.round(), adapter.params().flat().toFloatArray(), r.samples(), r.nanSkipped(), r.meanLoss());
+            return new ClientUpdate(id, p.round(), adapter.params().flat().toFloatArray(), r.samples(), r.nanSkipped(), r.meanLoss(),
+                    r.tokens(), r.seqLen());
         }
     }
 

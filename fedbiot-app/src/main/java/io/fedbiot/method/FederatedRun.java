@@ -35,7 +35,7 @@ public final class FederatedRun implements AutoCloseable {
 
     public record RoundStats(int round, int[] selected, double clientLoss, int nanSkipped, Alignment.Result align,
                              Map<String, Double> eval, long bytesDownPerClient, long bytesUpPerClient,
-                             double alignSeconds, double wallSeconds) {}
+                             double clientFlops, double alignSeconds, double alignFlops, double wallSeconds) {}
 
     @FunctionalInterface
     public interface Listener {
@@ -88,18 +88,19 @@ public final class FederatedRun implements AutoCloseable {
         for (int t = 0; t < s.rounds(); t++) {
             long t0 = System.nanoTime();
             Alignment.Result align = null;
-            double alignSeconds = 0;
+            double alignSeconds = 0, alignFlops = 0;
             if (split.method() == Method.FEDBIOT && t > 0) {
                 long a0 = System.nanoTime();
                 align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
                 alignSeconds = (System.nanoTime() - a0) / 1e9;
+                alignFlops = align.tokens() * Costs.alignStep(base.config(), split, 1, align.seqLen());
             }
             int[] selected = select();
             float[] adapterFlat = adapter.params().flat().toFloatArray();
             float[] emulatorFlat = split.method() == Method.FEDBIOT ? emulator.params().flat().toFloatArray() : null;
             List<LoraSet> updates = new ArrayList<>();
             long[] samples = new long[selected.length];
-            double lossSum = 0;
+            double lossSum = 0, clientFlops = 0;
             int nan = 0;
             long down = 0, up = 0;
             try (Arena roundArena = Arena.ofShared()) {
@@ -113,6 +114,7 @@ public final class FederatedRun implements AutoCloseable {
                     set.params().flat().copyFrom(u.adapter());
                     updates.add(set);
                     samples[i] = u.samples();
+                    clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
                     lossSum += u.meanLoss();
                     nan += u.nanSkipped();
                     down = p.bytes();
@@ -122,7 +124,7 @@ public final class FederatedRun implements AutoCloseable {
             }
             Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
             RoundStats st = new RoundStats(t, selected, lossSum / selected.length, nan, align, eval, down, up,
-                    alignSeconds, (System.nanoTime() - t0) / 1e9);
+                    clientFlops / selected.length, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9);
             out.add(st);
             if (listener != null) listener.onRound(st);
         }
