@@ -89,9 +89,34 @@ public final class Alignment {
         return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(TrainBatch::seq).max().orElse(0));
     }
 
-    /** {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch. */
+    /**
+     * NMSE of each emulator layer against the teacher output at the end of the segment it stands
+     * for (Split.segment), averaged over the batches: where along the stack the emulator drifts.
+     */
+    public static double[] measureLayers(LlamaModel full, LlamaModel compressed, Split split, List<TrainBatch> batches,
+                                         boolean maskPadding) {
+        double[] out = new double[split.kept().length];
+        for (TrainBatch b : batches) {
+            try (var scope = StepScope.open(); var ng = Autograd.noGrad()) {
+                Tensor[] perLayer = new Tensor[out.length];
+                terms(full, compressed, split, b, false, maskPadding, perLayer);
+                for (int i = 0; i < out.length; i++) out[i] += perLayer[i].item() / batches.size();
+            }
+        }
+        return out;
+    }
+
     static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, TrainBatch b, boolean layerwise,
                           boolean maskPadding) {
+        return terms(full, compressed, split, b, layerwise, maskPadding, null);
+    }
+
+    /**
+     * {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch; when
+     * {@code perLayer} is given it receives each emulator layer's own NMSE.
+     */
+    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, TrainBatch b, boolean layerwise,
+                          boolean maskPadding, Tensor[] perLayer) {
         Backend be = compressed.backend();
         int B = b.batch(), T = b.seq();
         Tensor ids = Tensor.ofInts(be, b.ids(), B, T);
@@ -115,9 +140,10 @@ public final class Alignment {
         Tensor h = hIn, nmse = null;
         for (int p = e0; p < e1; p++) {
             h = compressed.layer(p, h, 0);
-            if (layerwise) {
+            if (layerwise || perLayer != null) {
                 Tensor term = Losses.nmse(h, teacherAt[p - e0], mask);
-                nmse = nmse == null ? term : Ops.add(nmse, term);
+                if (perLayer != null) perLayer[p - e0] = term;
+                if (layerwise) nmse = nmse == null ? term : Ops.add(nmse, term);
             }
         }
         if (!layerwise) nmse = Losses.nmse(h, hTeacher, mask);
