@@ -7,14 +7,15 @@ package io.fedbiot.data;
  * {@link #PAD}). {@code seqLen} is the longest row's n − 1 (the number of next-token predictions,
  * so at most maxLen − 1), and at least 1 so a batch is never empty.
  *
- * @param rows the dataset rows, in batch order
+ * @param valid 1 where the input is a real token, 0 on padding (alignment masks padding with it)
+ * @param rows  the dataset rows, in batch order
  */
-public record Batch(int batch, int seqLen, int[] inputs, int[] targets, float[] mask, int[] rows) {
+public record Batch(int batch, int seqLen, int[] inputs, int[] targets, float[] mask, float[] valid, int[] rows) {
     public static final int PAD = 0;
 
     public Batch {
         int n = batch * seqLen;
-        if (inputs.length != n || targets.length != n || mask.length != n || rows.length != batch)
+        if (inputs.length != n || targets.length != n || mask.length != n || valid.length != n || rows.length != batch)
             throw new IllegalArgumentException("batch arrays do not match [" + batch + ", " + seqLen + "]");
     }
 
@@ -27,6 +28,7 @@ public record Batch(int batch, int seqLen, int[] inputs, int[] targets, float[] 
         int[] inputs = new int[b * t];
         int[] targets = new int[b * t];
         float[] mask = new float[b * t];
+        float[] valid = new float[b * t];
         for (int i = 0; i < b; i++) {
             int r = rows[i];
             int predictions = data.length(r) - 1;
@@ -34,9 +36,10 @@ public record Batch(int batch, int seqLen, int[] inputs, int[] targets, float[] 
                 inputs[i * t + j] = data.id(r, j);
                 targets[i * t + j] = data.id(r, j + 1);
                 mask[i * t + j] = data.maskAt(r, j + 1);
+                valid[i * t + j] = 1f;
             }
         }
-        return new Batch(b, t, inputs, targets, mask, rows.clone());
+        return new Batch(b, t, inputs, targets, mask, valid, rows.clone());
     }
 
     /** Number of target positions that count in the loss. */

@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Ops;
 import io.fedbiot.engine.StepScope;
@@ -54,9 +56,9 @@ public final class Alignment {
             AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 try (var scope = StepScope.open()) {
-                    TrainBatch b = data.next();
-                    tokens += (long) b.batch() * b.seq();
-                    seqLen = Math.max(seqLen, b.seq());
+                    Batch b = data.next();
+                    tokens += (long) b.batch() * b.seqLen();
+                    seqLen = Math.max(seqLen, b.seqLen());
                     Tensor[] t = terms(full, compressed, split, b, s.layerwise(), s.maskPadding());
                     Tensor loss = Ops.add(t[0], Ops.scale(t[1], s.lambda()));
                     Autograd.backward(loss);
@@ -75,28 +77,28 @@ public final class Alignment {
     }
 
     /** NMSE and KL of the current emulator on held-out batches, without training. */
-    public static Result measure(LlamaModel full, LlamaModel compressed, Split split, List<TrainBatch> batches,
+    public static Result measure(LlamaModel full, LlamaModel compressed, Split split, List<Batch> batches,
                                  boolean layerwise, boolean maskPadding) {
         double nmse = 0, kl = 0;
-        for (TrainBatch b : batches) {
+        for (Batch b : batches) {
             try (var scope = StepScope.open(); var ng = Autograd.noGrad()) {
                 Tensor[] t = terms(full, compressed, split, b, layerwise, maskPadding);
                 nmse += t[0].item();
                 kl += t[1].item();
             }
         }
-        long tokens = batches.stream().mapToLong(b -> (long) b.batch() * b.seq()).sum();
-        return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(TrainBatch::seq).max().orElse(0));
+        long tokens = batches.stream().mapToLong(b -> (long) b.batch() * b.seqLen()).sum();
+        return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(Batch::seqLen).max().orElse(0));
     }
 
     /**
      * NMSE of each emulator layer against the teacher output at the end of the segment it stands
      * for (Split.segment), averaged over the batches: where along the stack the emulator drifts.
      */
-    public static double[] measureLayers(LlamaModel full, LlamaModel compressed, Split split, List<TrainBatch> batches,
+    public static double[] measureLayers(LlamaModel full, LlamaModel compressed, Split split, List<Batch> batches,
                                          boolean maskPadding) {
         double[] out = new double[split.kept().length];
-        for (TrainBatch b : batches) {
+        for (Batch b : batches) {
             try (var scope = StepScope.open(); var ng = Autograd.noGrad()) {
                 Tensor[] perLayer = new Tensor[out.length];
                 terms(full, compressed, split, b, false, maskPadding, perLayer);
@@ -106,7 +108,7 @@ public final class Alignment {
         return out;
     }
 
-    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, TrainBatch b, boolean layerwise,
+    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, Batch b, boolean layerwise,
                           boolean maskPadding) {
         return terms(full, compressed, split, b, layerwise, maskPadding, null);
     }
@@ -115,11 +117,11 @@ public final class Alignment {
      * {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch; when
      * {@code perLayer} is given it receives each emulator layer's own NMSE.
      */
-    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, TrainBatch b, boolean layerwise,
+    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, Batch b, boolean layerwise,
                           boolean maskPadding, Tensor[] perLayer) {
         Backend be = compressed.backend();
-        int B = b.batch(), T = b.seq();
-        Tensor ids = Tensor.ofInts(be, b.ids(), B, T);
+        int B = b.batch(), T = b.seqLen();
+        Tensor ids = Tensor.ofInts(be, b.inputs(), B, T);
         Tensor mask = maskPadding ? Tensor.of(be, b.valid(), B * T) : null;
         int e0 = split.emulatorStart(), e1 = split.emulatorEnd();
         int[] kept = split.kept();

@@ -1,7 +1,9 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 /** An endless, seeded stream of training batches from one dataset. */
 @FunctionalInterface
 public interface BatchSource {
-    TrainBatch next();
+    Batch next();
 }

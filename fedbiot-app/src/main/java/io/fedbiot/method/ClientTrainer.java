@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Ops;
 import io.fedbiot.engine.Rng;
@@ -46,11 +48,11 @@ public final class ClientTrainer {
         try (Arena state = Arena.ofShared()) {
             AdamW opt = new AdamW(adapter.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
-                TrainBatch b = data.next();
+                Batch b = data.next();
                 try (var scope = StepScope.open()) {
-                    Tensor ids = Tensor.ofInts(be, b.ids(), b.batch(), b.seq());
-                    Tensor ce = Losses.crossEntropy(model.forward(ids), Tensor.ofInts(be, b.targets(), b.batch(), b.seq()),
-                            Tensor.of(be, b.lossMask(), b.batch(), b.seq()));
+                    Tensor ids = Tensor.ofInts(be, b.inputs(), b.batch(), b.seqLen());
+                    Tensor ce = Losses.crossEntropy(model.forward(ids), Tensor.ofInts(be, b.targets(), b.batch(), b.seqLen()),
+                            Tensor.of(be, b.mask(), b.batch(), b.seqLen()));
                     Tensor loss = s.epsilon() > 0 ? Ops.add(ce, Ops.scale(LoraProximal.term(adapter, anchor), s.epsilon())) : ce;
                     float ceValue = ce.item();
                     if (!Float.isFinite(loss.item())) {
@@ -68,8 +70,8 @@ public final class ClientTrainer {
                     lossSum += ceValue;
                     counted++;
                     samples += b.batch();
-                    tokens += (long) b.batch() * b.seq();
-                    seqLen = Math.max(seqLen, b.seq());
+                    tokens += (long) b.batch() * b.seqLen();
+                    seqLen = Math.max(seqLen, b.seqLen());
                 }
             }
         } finally {

@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.LlamaWeights;
@@ -27,7 +29,7 @@ public final class DropoutStudy {
      * @param alignCalls alignment calls of {@code align.steps()} steps each (0: only "before")
      */
     public static List<Result> run(LlamaWeights base, int adapterLayers, double[] betas, List<Method> rules, LoraConfig lora,
-                                   BatchSource publicData, List<TrainBatch> heldOut, Alignment.Settings align, int alignCalls,
+                                   BatchSource publicData, List<Batch> heldOut, Alignment.Settings align, int alignCalls,
                                    long seed, java.util.function.Consumer<String> progress) {
         Backend be = base.tokEmbeddings().backend();
         List<Result> out = new ArrayList<>();

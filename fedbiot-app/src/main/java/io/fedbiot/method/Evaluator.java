@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.Tensor;
@@ -19,16 +21,16 @@ public final class Evaluator {
 
     private Evaluator() {}
 
-    public static Score loss(LlamaModel model, List<TrainBatch> batches) {
+    public static Score loss(LlamaModel model, List<Batch> batches) {
         Backend be = model.backend();
         double sum = 0;
         long tokens = 0;
-        for (TrainBatch b : batches) {
-            int n = b.lossTokens();
+        for (Batch b : batches) {
+            int n = b.maskedTargets();
             if (n == 0) continue;
             try (var s = StepScope.open(); var ng = Autograd.noGrad()) {
-                Tensor ce = Losses.crossEntropy(model.forward(Tensor.ofInts(be, b.ids(), b.batch(), b.seq())),
-                        Tensor.ofInts(be, b.targets(), b.batch(), b.seq()), Tensor.of(be, b.lossMask(), b.batch(), b.seq()));
+                Tensor ce = Losses.crossEntropy(model.forward(Tensor.ofInts(be, b.inputs(), b.batch(), b.seqLen())),
+                        Tensor.ofInts(be, b.targets(), b.batch(), b.seqLen()), Tensor.of(be, b.mask(), b.batch(), b.seqLen()));
                 sum += (double) ce.item() * n;
                 tokens += n;
             }

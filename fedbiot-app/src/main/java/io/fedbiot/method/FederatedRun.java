@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.LlamaWeights;
@@ -31,7 +33,7 @@ public final class FederatedRun implements AutoCloseable {
     }
 
     /** Held-out batches: one list per client, and the public held-out split. */
-    public record EvalData(List<List<TrainBatch>> clients, List<TrainBatch> publicHeldOut) {}
+    public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {}
 
     public record RoundStats(int round, int[] selected, double clientLoss, int nanSkipped, Alignment.Result align,
                              Map<String, Double> eval, long bytesDownPerClient, long bytesUpPerClient,
@@ -166,7 +168,7 @@ public final class FederatedRun implements AutoCloseable {
     private void score(Map<String, Double> m, String prefix, LlamaModel model) {
         double sum = 0;
         long tokens = 0;
-        for (List<TrainBatch> c : evalData.clients()) {
+        for (List<Batch> c : evalData.clients()) {
             Evaluator.Score sc = Evaluator.loss(model, c);
             if (sc.tokens() == 0) continue;
             sum += sc.loss() * sc.tokens();

@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.model.LoraConfig;
 import io.fedbiot.engine.model.LoraTarget;
@@ -16,7 +18,7 @@ class DropoutStudyTest {
         try (Checkpoint ck = Checkpoint.load(TestData.shared("models/stories260K.bin"))) {
             int[] tokens = TestData.storyTokens();
             int cut = tokens.length * 4 / 5;
-            List<TrainBatch> heldOut = TestData.fixed(tokens, cut, tokens.length, 2, 4, 32, 3);
+            List<Batch> heldOut = TestData.fixed(tokens, cut, tokens.length, 2, 4, 32, 3);
             var align = new Alignment.Settings(15, 3e-3f, 0.9f, 0.95f, 0f, 1f, false, true);
             List<DropoutStudy.Result> r = DropoutStudy.run(ck.weights(), 1, new double[]{0.0, 0.5}, List.of(Method.FEDBIOT),
                     new LoraConfig(4, 8f, 0f, EnumSet.allOf(LoraTarget.class)), TestData.windows(tokens, 0, cut, 4, 32, 4),

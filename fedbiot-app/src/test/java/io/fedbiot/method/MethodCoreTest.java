@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.Tensor;
@@ -144,7 +146,7 @@ class MethodCoreTest {
             compressed.attach(adapter);
             compressed.attach(emulator);
             int cut = tokens.length * 4 / 5;
-            List<TrainBatch> heldOut = TestData.fixed(tokens, cut, tokens.length, 2, 4, 32, 7);
+            List<Batch> heldOut = TestData.fixed(tokens, cut, tokens.length, 2, 4, 32, 7);
             Alignment.Result before = Alignment.measure(full, compressed, split, heldOut, false, true);
             Alignment.Settings s = new Alignment.Settings(40, 3e-3f, 0.9f, 0.95f, 0f, 1f, false, true);
             Alignment.align(full, compressed, split, emulator, adapter, TestData.windows(tokens, 0, cut, 4, 32, 8), s);

@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.data.Batch;
+
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
@@ -33,7 +35,7 @@ final class TestData {
         return () -> batch(tokens, from, to, B, T, rng);
     }
 
-    static TrainBatch batch(int[] tokens, int from, int to, int B, int T, Rng rng) {
+    static Batch batch(int[] tokens, int from, int to, int B, int T, Rng rng) {
         int[] ids = new int[B * T], tg = new int[B * T];
         float[] mask = new float[B * T], valid = new float[B * T];
         for (int b = 0; b < B; b++) {
@@ -46,12 +48,12 @@ final class TestData {
                 mask[b * T + t] = t >= len / 3 ? 1 : 0;
             }
         }
-        return new TrainBatch(ids, tg, mask, valid, B, T);
+        return new Batch(B, T, ids, tg, mask, valid, new int[B]);
     }
 
-    static List<TrainBatch> fixed(int[] tokens, int from, int to, int n, int B, int T, long seed) {
+    static List<Batch> fixed(int[] tokens, int from, int to, int n, int B, int T, long seed) {
         Rng rng = new Rng(seed);
-        List<TrainBatch> out = new ArrayList<>();
+        List<Batch> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(batch(tokens, from, to, B, T, rng));
         return out;
     }
