@@ -5,8 +5,11 @@ import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.io.LlamaTensors;
 import io.fedbiot.engine.io.TensorSource;
 import io.fedbiot.engine.model.LlamaConfig;
+import io.fedbiot.method.Method;
+import io.fedbiot.method.Split;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -17,20 +20,43 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code fedbiot inspect PATH}: format, config, tensors and parameter counts of a model checkpoint. */
+/**
+ * {@code fedbiot inspect PATH}: format, config, tensors and parameter counts of a model checkpoint.
+ * With {@code --split METHOD}: which layers go where under that method (ALGORITHM.md §2), for L
+ * from {@code --layers} or from the checkpoint at PATH.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Print a model checkpoint's format, config, tensors (name, shape, dtype on disk) and parameter counts.")
+        description = {"Print a model checkpoint's format, config, tensors (name, shape, dtype on disk) and parameter counts.",
+                "With --split: the method's layer split (teacher window, adapter, emulator, dropped layers, compressed model)"
+                        + " for --layers L or the checkpoint at PATH."})
 public final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "PATH",
+    @Parameters(paramLabel = "PATH", arity = "0..1",
             description = "llama2.c .bin, GGUF file, or Hugging Face directory (config.json + safetensors)")
     Path path;
 
+    @Option(names = "--split", paramLabel = "METHOD", description = "Show the layer split of fedbiot, fedot, offsite-tuning or fedlora.")
+    String split;
+
+    @Option(names = "--layers", paramLabel = "L", description = "Decoder layers of the model (instead of PATH), with --split.")
+    Integer layers;
+
+    @Option(names = "--adapter", paramLabel = "A", description = "FedBiOT's top adapter layers a, with --split. Default: 2.")
+    Integer adapter;
+
+    @Option(names = "--drop", paramLabel = "BETA", description = "Drop rate β of the teacher layers, in [0, 1), with --split. Default: 0.2.")
+    Double drop;
+
     @Override
     public Integer call() {
+        if (split != null) return callSplit();
         PrintWriter out = spec.commandLine().getOut();
+        if (path == null || layers != null || adapter != null || drop != null) {
+            return usageError(path == null ? "PATH is required (or --split METHOD with --layers L)"
+                    : "--layers, --adapter and --drop need --split METHOD");
+        }
         try (Checkpoint c = Checkpoint.load(path)) {
             print(c, out);
             out.flush();
@@ -76,5 +102,100 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  classifier  %s%n", k.tiedClassifier() ? "tied to the embedding (0 extra)"
                 : String.format(Locale.ROOT, "%,d", c.tensor(LlamaTensors.OUTPUT).numel()));
         out.printf(Locale.ROOT, "  final norm  %,d%n", c.tensor(LlamaTensors.NORM).numel());
+    }
+
+    private Integer callSplit() {
+        PrintWriter out = spec.commandLine().getOut();
+        Method m;
+        try {
+            m = Method.parse(split);
+        } catch (IllegalArgumentException e) {
+            return usageError("--split: " + e.getMessage());
+        }
+        if ((path == null) == (layers == null)) return usageError("--split needs the layer count: give either --layers L or a model PATH, not both");
+        int a = adapter == null ? 2 : adapter;
+        double beta = drop == null ? 0.2 : drop;
+        String source;
+        int L;
+        if (layers != null) {
+            L = layers;
+            source = "--layers " + L;
+        } else {
+            try (Checkpoint c = Checkpoint.load(path)) {
+                L = c.config().nLayers();
+            } catch (IOException | IllegalArgumentException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("fedbiot inspect: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            source = path.toString();
+        }
+        if (L < 1) return usageError("--layers must be at least 1, got " + L);
+        if (!(beta >= 0 && beta < 1)) return usageError("--drop must be in [0, 1), got " + beta);
+        // The adapter size only shapes FedBiOT, but a value no split could use is a mistake either way.
+        if (a < 1 || a >= L) return usageError("--adapter must be in [1, " + (L - 1) + "] for " + L + " layers, got " + a);
+        Split s;
+        try {
+            s = Split.of(m, L, a, beta);
+        } catch (IllegalArgumentException e) {
+            return usageError(e.getMessage());
+        }
+        if (adapter != null && m != Method.FEDBIOT) {
+            spec.commandLine().getErr().println("fedbiot inspect: note: --adapter only sizes FedBiOT's adapter; "
+                    + m.label() + (m == Method.FEDLORA ? " puts LoRA on every layer" : " always adapts the bottom 2 and top 2 layers"));
+        }
+        printSplit(s, source, out);
+        out.flush();
+        return 0;
+    }
+
+    private int usageError(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("fedbiot inspect: " + message);
+        err.flush();
+        return 2;
+    }
+
+    /** The split, one role per line, in base-layer indices; the emulator table maps each kept layer to its teacher segment. */
+    static void printSplit(Split s, String source, PrintWriter out) {
+        int L = s.layers();
+        out.printf(Locale.ROOT, "%s split of %d layers (%s), adapter a = %s, drop rate β = %s%n", s.method().label(), L, source,
+                s.method() == Method.FEDBIOT ? s.adapter().length : s.method() == Method.FEDLORA ? "all" : "2 + 2", s.drop());
+        if (!s.hasEmulator()) {
+            out.println("teacher window:  none (no emulator; every client holds the full model)");
+            out.println("adapter:         all layers " + range(0, L) + ", LoRA on each");
+            out.println("compressed model: none; clients train the full model " + list(s.adapter()));
+            return;
+        }
+        int l = s.teacherFrom(), r = s.teacherTo(), n = r - l;
+        int[] bottom = Arrays.stream(s.adapter()).filter(x -> x < l).toArray();
+        int[] top = Arrays.stream(s.adapter()).filter(x -> x >= r).toArray();
+        out.printf(Locale.ROOT, "teacher window:  layers %s = [%d, %d), %d layers; stays on the server, compressed into the emulator%n",
+                range(l, r), l, r, n);
+        out.println("adapter bottom:  " + (bottom.length == 0 ? "none" : list(bottom)));
+        out.println("adapter top:     " + (top.length == 0 ? "none" : list(top)));
+        out.printf(Locale.ROOT, "emulator:        keeps %d of %d teacher layers, drops %d%n", s.kept().length, n, s.dropped().length);
+        out.println("kept:            " + list(s.kept()));
+        out.println("dropped:         " + (s.dropped().length == 0 ? "none" : list(s.dropped())));
+        if (s.method() == Method.OFFSITE_TUNING) out.println("clients:         one, holding every client's data");
+        out.println("emulator layer  kept teacher layer  stands for teacher layers");
+        for (int i = 0; i < s.kept().length; i++) {
+            int[] seg = s.segment(i);
+            out.printf(Locale.ROOT, "  %5d         %5d               %s%n", i, s.kept()[i], range(seg[0], seg[1]));
+        }
+        int[] c = s.compressed();
+        out.printf(Locale.ROOT, "compressed model, %d layers bottom to top: %s%n", c.length, list(c));
+        out.printf(Locale.ROOT, "  = adapter bottom [%s] + emulator [%s] + adapter top [%s]%n",
+                list(bottom), list(s.kept()), list(top));
+    }
+
+    private static String list(int[] xs) {
+        return Arrays.stream(xs).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** [from, to) as "from..to-1", or a single layer. */
+    private static String range(int from, int to) {
+        return to - from == 1 ? Integer.toString(from) : from + ".." + (to - 1);
     }
 }

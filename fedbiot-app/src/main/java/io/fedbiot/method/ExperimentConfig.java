@@ -1,0 +1,300 @@
+package io.fedbiot.method;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One experiment, as read from YAML (keys in snake_case; configs/example.yaml documents them all).
+ * Every key has a default ({@link #defaults()}) except {@code model} and {@code data.client.path}.
+ * Relative paths are taken as they are, against the working directory.
+ *
+ * @param model                  the model checkpoint (llama2.c .bin, GGUF or HF directory); required
+ * @param tokenizer              tokenizer file; null: the checkpoint's own or the one beside it
+ * @param data                   client and public datasets
+ * @param partition              how the client dataset is split among clients
+ * @param methods                methods to run, each on every seed
+ * @param beta                   drop rate β of the teacher layers, in [0, 1)
+ * @param adapter                FedBiOT's top adapter layers a
+ * @param lora                   LoRA shape
+ * @param lambda                 KL weight λ in the alignment loss
+ * @param epsilon                proximal weight ε in the client loss (0: the reference code's behaviour)
+ * @param rounds                 federated rounds T
+ * @param localSteps             client optimizer steps per round, K_local
+ * @param alignSteps             server alignment steps per round, E
+ * @param prealignRounds         alignment calls before round 0, R0 (FedBiOT)
+ * @param lrClient               client AdamW learning rate
+ * @param lrAlign                server (alignment) AdamW learning rate
+ * @param betas                  AdamW (β1, β2)
+ * @param weightDecay            AdamW weight decay
+ * @param batchSize              samples per optimizer step (clients and alignment)
+ * @param seqLen                 tokens per padded training sequence
+ * @param seeds                  one run per seed and method
+ * @param evalEvery              evaluate and checkpoint every this many rounds (and after the last)
+ * @param eval                   evaluation options
+ * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
+ * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)
+ * @param wholeLayerAdapter      train whole adapter/emulator layers instead of LoRA (the ICLR variant)
+ * @param output                 run directory: records, checkpoints, report
+ */
+public record ExperimentConfig(
+        Path model,
+        Path tokenizer,
+        Data data,
+        Partition partition,
+        List<Method> methods,
+        double beta,
+        int adapter,
+        Lora lora,
+        double lambda,
+        double epsilon,
+        int rounds,
+        int localSteps,
+        int alignSteps,
+        int prealignRounds,
+        double lrClient,
+        double lrAlign,
+        List<Double> betas,
+        double weightDecay,
+        int batchSize,
+        int seqLen,
+        List<Long> seeds,
+        int evalEvery,
+        Eval eval,
+        boolean layerwiseNmse,
+        boolean maskPaddingInAlignment,
+        boolean wholeLayerAdapter,
+        Path output) {
+
+    /** The modules LoRA may target (ALGORITHM.md §3). */
+    public static final List<String> LORA_MODULES = List.of("wq", "wk", "wv", "wo", "w1", "w2", "w3");
+
+    /**
+     * @param client    the clients' private data
+     * @param publicSet the server's public data for alignment (key {@code public})
+     * @param maxLen    tokenized rows longer than this (prompt + response) are skipped
+     * @param badRows   rows that cannot be read: skip (and count) or fail
+     * @param cache     folder for tokenized data caches
+     */
+    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, int maxLen, BadRows badRows, Path cache) {}
+
+    /** A dataset file and its format. */
+    public record Dataset(Path path, DataFormat format) {}
+
+    public enum DataFormat {
+        GSM8K, DOLLY, ALPACA, CODEALPACA;
+
+        @JsonCreator
+        public static DataFormat parse(String s) {
+            return parseEnum(DataFormat.class, s);
+        }
+
+        @JsonValue
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public enum BadRows {
+        SKIP, FAIL;
+
+        @JsonCreator
+        public static BadRows parse(String s) {
+            return parseEnum(BadRows.class, s);
+        }
+
+        @JsonValue
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * @param by      iid, field:NAME (one client per value of NAME) or dirichlet:ALPHA:NAME (label skew over NAME)
+     * @param clients K; null: one per value for field:NAME, else 3
+     * @param sample  clients m drawn per round; null: all of them
+     */
+    public record Partition(PartitionScheme by, Integer clients, Integer sample) {
+        /** K, given how many distinct values the partition field has in the data (ignored for iid and dirichlet). */
+        public int clientCount(int fieldValues) {
+            if (clients != null) return clients;
+            return by instanceof PartitionScheme.ByField ? fieldValues : 3;
+        }
+    }
+
+    /** How clients get their rows: {@code iid}, {@code field:NAME} or {@code dirichlet:ALPHA:NAME}. */
+    public sealed interface PartitionScheme {
+        /** Uniformly shuffled, equal shares. */
+        record Iid() implements PartitionScheme {}
+
+        /** One client per distinct value of a row field (Dolly's category, a code task's language). */
+        record ByField(String field) implements PartitionScheme {}
+
+        /** Each client's share of each field value drawn from Dirichlet(alpha): smaller alpha, more skew. */
+        record Dirichlet(double alpha, String field) implements PartitionScheme {}
+
+        @JsonCreator
+        static PartitionScheme parse(String s) {
+            String[] p = s.strip().split(":", -1);
+            switch (p[0].toLowerCase(Locale.ROOT)) {
+                case "iid" -> {
+                    if (p.length == 1) return new Iid();
+                }
+                case "field" -> {
+                    if (p.length == 2 && !p[1].isBlank()) return new ByField(p[1].strip());
+                }
+                case "dirichlet" -> {
+                    if (p.length == 3 && !p[2].isBlank()) {
+                        double a;
+                        try {
+                            a = Double.parseDouble(p[1]);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("dirichlet alpha '" + p[1] + "' is not a number");
+                        }
+                        if (!(a > 0 && Double.isFinite(a))) throw new IllegalArgumentException("dirichlet alpha must be > 0, got " + p[1]);
+                        return new Dirichlet(a, p[2].strip());
+                    }
+                }
+                default -> {
+                }
+            }
+            throw new IllegalArgumentException("unknown partition '" + s + "'; use iid, field:NAME or dirichlet:ALPHA:NAME");
+        }
+
+        @JsonValue
+        default String key() {
+            return switch (this) {
+                case Iid i -> "iid";
+                case ByField f -> "field:" + f.field();
+                case Dirichlet d -> "dirichlet:" + d.alpha() + ":" + d.field();
+            };
+        }
+    }
+
+    /**
+     * @param rank    r_lora
+     * @param alpha   scaling numerator; scale = alpha / rank
+     * @param dropout dropout on the LoRA input, in [0, 1)
+     * @param targets modules that get LoRA, from wq, wk, wv, wo, w1, w2, w3
+     */
+    public record Lora(int rank, double alpha, double dropout, List<String> targets) {
+        public double scale() {
+            return alpha / rank;
+        }
+    }
+
+    /**
+     * @param heldoutFraction  fraction of each client's data held out for evaluation, in (0, 1)
+     * @param maxRows          evaluate at most this many held-out rows (0: all)
+     * @param gsm8kExactMatch  generate and score GSM8K exact match (GSM8K data only)
+     * @param maxNewTokens     generation length for exact match
+     */
+    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens) {}
+
+    /** Paper values where it gives them (GSM8K, β = 0.2), small enough elsewhere to run on a CPU. */
+    public static ExperimentConfig defaults() {
+        return new ExperimentConfig(
+                null, null,
+                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), 512, BadRows.SKIP,
+                        Path.of(".cache", "fedbiot")),
+                new Partition(new PartitionScheme.Iid(), null, null),
+                List.of(Method.FEDBIOT),
+                0.2, 2,
+                new Lora(8, 16, 0.05, List.of("wq", "wv")),
+                1.0, 0.0,
+                500, 30, 5, 50,
+                1e-4, 1e-4, List.of(0.9, 0.95), 0.0,
+                10, 512,
+                List.of(0L),
+                50,
+                new Eval(0.1, 200, true, 256),
+                false, true, false,
+                Path.of("runs"));
+    }
+
+    /** Reads {@code yaml}, applies {@code --set key.sub=value} overrides, binds and validates. */
+    public static ExperimentConfig load(Path yaml, List<String> sets) throws IOException {
+        return ExperimentConfigLoader.load(yaml, sets);
+    }
+
+    /** Every value problem, each naming its key and the bad value; empty when the config is usable. */
+    public List<String> problems() {
+        List<String> p = new ArrayList<>();
+        if (model == null) p.add("model: required, the path of the model checkpoint");
+        if (data.client() == null || data.client().path() == null) p.add("data.client.path: required, the clients' dataset");
+        if (data.client() != null && data.client().format() == null) p.add("data.client.format: required");
+        boolean aligns = methods.contains(Method.FEDBIOT) && (alignSteps > 0 || prealignRounds > 0);
+        if (aligns && (data.publicSet() == null || data.publicSet().path() == null))
+            p.add("data.public.path: required for fedbiot's alignment (or set align_steps and prealign_rounds to 0)");
+        if (data.publicSet() != null && data.publicSet().format() == null) p.add("data.public.format: required");
+        atLeast(p, "data.max_len", data.maxLen(), 2);
+        if (data.badRows() == null) p.add("data.bad_rows: required, skip or fail");
+        if (partition.by() == null) p.add("partition.by: required, iid, field:NAME or dirichlet:ALPHA:NAME");
+        if (partition.clients() != null) atLeast(p, "partition.clients", partition.clients(), 1);
+        if (partition.sample() != null) {
+            atLeast(p, "partition.sample", partition.sample(), 1);
+            if (partition.clients() != null && partition.sample() > partition.clients())
+                p.add("partition.sample: " + partition.sample() + " is more than partition.clients " + partition.clients());
+        }
+        if (methods.isEmpty()) p.add("methods: empty; list at least one of fedbiot, fedot, offsite-tuning, fedlora");
+        if (new HashSet<>(methods).size() != methods.size()) p.add("methods: listed twice in " + methods);
+        if (!(beta >= 0 && beta < 1)) p.add("beta: must be in [0, 1), got " + beta);
+        atLeast(p, "adapter", adapter, 1);
+        atLeast(p, "lora.rank", lora.rank(), 1);
+        if (!(lora.alpha() > 0)) p.add("lora.alpha: must be > 0, got " + lora.alpha());
+        if (!(lora.dropout() >= 0 && lora.dropout() < 1)) p.add("lora.dropout: must be in [0, 1), got " + lora.dropout());
+        if (lora.targets().isEmpty()) p.add("lora.targets: empty; list modules from " + LORA_MODULES);
+        for (String t : lora.targets())
+            if (!LORA_MODULES.contains(t)) p.add("lora.targets: unknown module '" + t + "'; use " + String.join(", ", LORA_MODULES));
+        if (new HashSet<>(lora.targets()).size() != lora.targets().size()) p.add("lora.targets: listed twice in " + lora.targets());
+        nonNegative(p, "lambda", lambda);
+        nonNegative(p, "epsilon", epsilon);
+        atLeast(p, "rounds", rounds, 1);
+        atLeast(p, "local_steps", localSteps, 1);
+        atLeast(p, "align_steps", alignSteps, 0);
+        atLeast(p, "prealign_rounds", prealignRounds, 0);
+        if (!(lrClient > 0)) p.add("lr_client: must be > 0, got " + lrClient);
+        if (!(lrAlign > 0)) p.add("lr_align: must be > 0, got " + lrAlign);
+        if (betas.size() != 2) p.add("betas: need two values [beta1, beta2], got " + betas);
+        for (double b : betas) if (!(b >= 0 && b < 1)) p.add("betas: each must be in [0, 1), got " + b);
+        nonNegative(p, "weight_decay", weightDecay);
+        atLeast(p, "batch_size", batchSize, 1);
+        atLeast(p, "seq_len", seqLen, 2);
+        if (seeds.isEmpty()) p.add("seeds: empty; list at least one seed");
+        if (new HashSet<>(seeds).size() != seeds.size()) p.add("seeds: listed twice in " + seeds);
+        atLeast(p, "eval_every", evalEvery, 1);
+        if (!(eval.heldoutFraction() > 0 && eval.heldoutFraction() < 1))
+            p.add("eval.heldout_fraction: must be in (0, 1), got " + eval.heldoutFraction());
+        atLeast(p, "eval.max_rows", eval.maxRows(), 0);
+        atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
+        if (output == null) p.add("output: required, the run directory");
+        return p;
+    }
+
+    /** The split each method uses for a model of {@code layers} layers. */
+    public Split split(Method m, int layers) {
+        return Split.of(m, layers, adapter, beta);
+    }
+
+    private static void atLeast(List<String> p, String key, long v, long min) {
+        if (v < min) p.add(key + ": must be >= " + min + ", got " + v);
+    }
+
+    private static void nonNegative(List<String> p, String key, double v) {
+        if (!(v >= 0)) p.add(key + ": must be >= 0, got " + v);
+    }
+
+    static <E extends Enum<E>> E parseEnum(Class<E> type, String s) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(s.strip())) return e;
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) names.add(e.name().toLowerCase(Locale.ROOT));
+        throw new IllegalArgumentException("unknown value '" + s + "'; use " + String.join(", ", names));
+    }
+}

@@ -1,0 +1,39 @@
+package io.fedbiot.report;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * What one round of one run (method, seed) produced. NaN marks a value that does not apply
+ * (no alignment for FedOT, no evaluation this round); costs are per client where the name says so.
+ *
+ * @param method             the method's label, e.g. "FedBiOT"
+ * @param round              0-based round index
+ * @param trainLoss          client-average training loss this round
+ * @param alignNmse          alignment NMSE at the end of this round's alignment (NaN: none)
+ * @param alignKl            alignment KL likewise
+ * @param eval               evaluation metrics by "Variant/metric" ("AdapEmu/loss", "AdapFu/gsm8k_em"); empty if none
+ * @param bytesDown          bytes the server sent to one client this round
+ * @param bytesUp            bytes one client sent back this round
+ * @param clientFlops        training FLOPs of one client this round
+ * @param serverAlignSeconds server wall time spent aligning this round
+ * @param serverAlignFlops   server alignment FLOPs this round
+ * @param wallSeconds        wall time of the whole round
+ */
+public record RoundRecord(String method, long seed, int round, double trainLoss, double alignNmse, double alignKl,
+                          Map<String, Double> eval, long bytesDown, long bytesUp, double clientFlops,
+                          double serverAlignSeconds, double serverAlignFlops, double wallSeconds) {
+    public RoundRecord {
+        Objects.requireNonNull(method, "method");
+        // Sorted, so CSV and Arrow columns come out in the same order every time.
+        eval = Collections.unmodifiableMap(new TreeMap<>(eval));
+    }
+
+    /** The metric's value, NaN when this round did not measure it. */
+    public double metric(String key) {
+        Double v = eval.get(key);
+        return v == null ? Double.NaN : v;
+    }
+}
