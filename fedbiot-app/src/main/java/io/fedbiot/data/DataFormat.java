@@ -1,6 +1,10 @@
 package io.fedbiot.data;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Locale;
 
 import java.util.Map;
 
@@ -56,6 +60,19 @@ public enum DataFormat {
     public static final String ANSWER = "answer";
     /** Extra field: Dolly's category. */
     public static final String CATEGORY = "category";
+
+    /** gsm8k, dolly, alpaca, codealpaca (also code_alpaca, code-alpaca), any case. */
+    @JsonCreator
+    public static DataFormat parse(String s) {
+        String k = s.strip().replace("-", "").replace("_", "");
+        for (DataFormat f : values()) if (f.name().replace("_", "").equalsIgnoreCase(k)) return f;
+        throw new IllegalArgumentException("unknown value '" + s + "'; use gsm8k, dolly, alpaca, codealpaca");
+    }
+
+    @JsonValue
+    public String key() {
+        return name().toLowerCase(Locale.ROOT).replace("_", "");
+    }
 
     abstract Example toExample(JsonNode object, String source, int row) throws RowProblem;
 

@@ -2,6 +2,8 @@ package io.fedbiot.method;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.fedbiot.data.BadRowPolicy;
+import io.fedbiot.data.DataFormat;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.io.IOException;
@@ -83,38 +85,10 @@ public record ExperimentConfig(
      * @param badRows   rows that cannot be read: skip (and count) or fail
      * @param cache     folder for tokenized data caches
      */
-    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, int maxLen, BadRows badRows, Path cache) {}
+    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, int maxLen, BadRowPolicy badRows, Path cache) {}
 
     /** A dataset file and its format. */
     public record Dataset(Path path, DataFormat format) {}
-
-    public enum DataFormat {
-        GSM8K, DOLLY, ALPACA, CODEALPACA;
-
-        @JsonCreator
-        public static DataFormat parse(String s) {
-            return parseEnum(DataFormat.class, s);
-        }
-
-        @JsonValue
-        public String key() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    public enum BadRows {
-        SKIP, FAIL;
-
-        @JsonCreator
-        public static BadRows parse(String s) {
-            return parseEnum(BadRows.class, s);
-        }
-
-        @JsonValue
-        public String key() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     /**
      * @param by      iid, field:NAME (one client per value of NAME) or dirichlet:ALPHA:NAME (label skew over NAME)
@@ -202,7 +176,7 @@ public record ExperimentConfig(
     public static ExperimentConfig defaults() {
         return new ExperimentConfig(
                 null, null,
-                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), 512, BadRows.SKIP,
+                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), 512, BadRowPolicy.SKIP,
                         Path.of(".cache", "fedbiot")),
                 new Partition(new PartitionScheme.Iid(), null, null),
                 List.of(Method.FEDBIOT),

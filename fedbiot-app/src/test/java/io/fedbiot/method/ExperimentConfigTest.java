@@ -45,8 +45,8 @@ class ExperimentConfigTest {
         assertEquals(Path.of("m.bin"), c.model());
         assertNull(c.tokenizer());
         assertEquals(Path.of("c.jsonl"), c.data().client().path());
-        assertEquals(ExperimentConfig.DataFormat.GSM8K, c.data().client().format());
-        assertEquals(ExperimentConfig.DataFormat.ALPACA, c.data().publicSet().format());
+        assertEquals(io.fedbiot.data.DataFormat.GSM8K, c.data().client().format());
+        assertEquals(io.fedbiot.data.DataFormat.ALPACA, c.data().publicSet().format());
         assertEquals(new ExperimentConfig.Lora(8, 16, 0.05, List.of("wq", "wv")), c.lora());
         assertEquals(2.0, c.lora().scale());
         assertEquals(List.of(0.9, 0.95), c.betas());
@@ -80,7 +80,7 @@ class ExperimentConfigTest {
         assertEquals(Path.of("t.model"), c.tokenizer());
         assertEquals(2, c.partition().sample());
         assertEquals(List.of(1L, 2L, 3L), c.seeds());
-        assertEquals(ExperimentConfig.DataFormat.DOLLY, c.data().client().format());
+        assertEquals(io.fedbiot.data.DataFormat.DOLLY, c.data().client().format());
 
         ExperimentConfig d = load(MINIMAL, "partition.by=dirichlet:0.5:category", "tokenizer=~");
         assertEquals(new PartitionScheme.Dirichlet(0.5, "category"), d.partition().by());
