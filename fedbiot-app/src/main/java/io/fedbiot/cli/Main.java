@@ -8,7 +8,8 @@ import java.io.PrintWriter;
 /** The {@code fedbiot} command line. */
 @Command(name = "fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
-        subcommands = {CommandLine.HelpCommand.class, GenerateCommand.class, TokenizeCommand.class, InspectCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
+                InspectCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -158,10 +158,13 @@ public final class FederatedRun implements AutoCloseable {
         return m;
     }
 
-    /** The untuned full model on the same held-out data: the baseline row. */
+    /**
+     * The untuned full model on the same held-out data: the baseline row, under the AdapFu keys
+     * (what the owner would ship without any tuning).
+     */
     public Map<String, Double> evaluateUntuned() {
         Map<String, Double> m = new LinkedHashMap<>();
-        score(m, "Untuned", LlamaModel.full(base));
+        score(m, "AdapFu", LlamaModel.full(base));
         return m;
     }
 

@@ -1,0 +1,81 @@
+package io.fedbiot.cli;
+
+import io.fedbiot.report.RoundCsv;
+import io.fedbiot.report.RoundRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** ./fedbiot run end to end on stories260K: GSM8K clients, Alpaca public data, all four methods. */
+class RunCommandTest {
+    @TempDir
+    Path tmp;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static String shared() {
+        String p = System.getProperty("fedbiot.shared");
+        return (p != null ? Path.of(p) : Path.of("..", "..", "shared")).toString();
+    }
+
+    @Test
+    void allFourMethodsRunAndReport() throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String s = shared();
+        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
+                "--set", "model=" + s + "/data/models/stories260K.bin",
+                "--set", "tokenizer=" + s + "/data/models/tok512.bin",
+                "--set", "data.client.path=" + s + "/data/datasets/gsm8k/test.jsonl",
+                "--set", "data.public.path=" + s + "/data/datasets/alpaca/alpaca_small.json",
+                "--set", "data.max_len=400", "--set", "data.cache=" + tmp.resolve("cache"),
+                "--set", "methods=[fedbiot, fedot, offsite-tuning, fedlora]",
+                "--set", "rounds=2", "--set", "local_steps=2", "--set", "align_steps=2", "--set", "prealign_rounds=1",
+                "--set", "batch_size=2", "--set", "eval_every=1", "--set", "seeds=[7]", "--set", "adapter=1", "--set", "beta=0.5",
+                "--set", "eval.max_rows=4", "--set", "eval.max_new_tokens=6", "--set", "lr_client=0.001",
+                "--set", "output=" + tmp.resolve("run"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("report.md"), r.out());
+        List<RoundRecord> rec = RoundCsv.read(tmp.resolve("run/rounds.csv"));
+        assertEquals(8, rec.size(), "4 methods x 2 rounds");
+        Set<String> methods = rec.stream().map(RoundRecord::method).collect(Collectors.toSet());
+        assertEquals(Set.of("FedBiOT", "FedOT", "Offsite-Tuning", "FedLoRA"), methods);
+        for (RoundRecord x : rec) {
+            assertTrue(Double.isFinite(x.trainLoss()), x.toString());
+            assertTrue(x.eval().containsKey("AdapFu/client_loss") && x.eval().containsKey("AdapEmu/public_loss"), x.eval().toString());
+        }
+        RoundRecord lastBiot = rec.stream().filter(x -> x.method().equals("FedBiOT") && x.round() == 1).findFirst().orElseThrow();
+        assertTrue(lastBiot.eval().containsKey("AdapFu/gsm8k_em"), "GSM8K exact match at the last round");
+        assertTrue(Double.isFinite(lastBiot.alignNmse()), "FedBiOT aligned in round 1");
+        RoundRecord fedot = rec.stream().filter(x -> x.method().equals("FedOT")).findFirst().orElseThrow();
+        assertTrue(Double.isNaN(fedot.alignNmse()), "FedOT's emulator stays fixed");
+        assertTrue(lastBiot.clientFlops() < fedot.clientFlops(), "FedBiOT's client backpropagates through its adapter only");
+        String report = Files.readString(tmp.resolve("run/report.md"));
+        for (String m : methods) assertTrue(report.contains(m), m);
+        assertTrue(report.contains("| untuned |"), report);
+        assertTrue(Files.exists(tmp.resolve("run/rounds.arrow")));
+        assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/round-1/adapter_model.safetensors")));
+    }
+
+    @Test
+    void aBadConfigNamesTheKey() {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(), "--set", "lora.rnak=4");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("lora.rnak"), r.err());
+    }
+}
