@@ -48,15 +48,15 @@ class StepMemoryTest {
                     stepBytes = Math.max(stepBytes, be.liveBytes() - baseline);
                 }
                 assertEquals(baseline, be.liveBytes(), "step " + step + " left memory behind");
-                if (step == 100) rssAt100 = rssBytes();
+                if (step == 100) rssAt100 = offHeapRss();
             }
             assertTrue(stepBytes > 1 << 20, "the step should allocate real activations, got " + stepBytes);
             assertTrue(last < first, "training should make progress: " + first + " -> " + last);
-            long rssAt1000 = rssBytes();
+            long rssAt1000 = offHeapRss();
             if (rssAt100 > 0) {
                 // A leak of the activations would add stepBytes * 900 (about a gigabyte).
                 long growth = rssAt1000 - rssAt100;
-                assertTrue(growth < 64L << 20, "resident memory grew by " + growth + " bytes over 900 steps");
+                assertTrue(growth < 128L << 20, "resident memory outside the Java heap grew by " + growth + " bytes over 900 steps");
             }
         }
     }
@@ -65,6 +65,14 @@ class StepMemoryTest {
         float[] o = new float[n];
         java.util.Arrays.fill(o, 1f);
         return o;
+    }
+
+    /** Resident memory minus what the JVM has committed for its heap and non-heap pools (which G1 grows freely). */
+    static long offHeapRss() throws IOException {
+        long rss = rssBytes();
+        if (rss == 0) return 0;
+        var mem = java.lang.management.ManagementFactory.getMemoryMXBean();
+        return rss - mem.getHeapMemoryUsage().getCommitted() - mem.getNonHeapMemoryUsage().getCommitted();
     }
 
     /** VmRSS from /proc, or 0 where there is none. */
