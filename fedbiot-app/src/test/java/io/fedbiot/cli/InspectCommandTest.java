@@ -8,23 +8,14 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.fedbiot.cli.CliRun.Result;
+import static io.fedbiot.cli.CliRun.model;
+import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 class InspectCommandTest {
-    private record Result(int code, String out, String err) {}
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
-    private static Path model(String rel) {
-        String shared = System.getProperty("fedbiot.shared");
-        Path p = (shared != null ? Path.of(shared) : Path.of("..", "..", "shared")).resolve("data/models").resolve(rel);
-        if (!Files.exists(p)) fail("test data " + p.toAbsolutePath() + " is missing (shared/data must be next to the repository)");
-        return p;
-    }
 
     @Test
     void llama2cBin() {

@@ -9,17 +9,14 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.fedbiot.cli.CliRun.Result;
+import static io.fedbiot.cli.CliRun.model;
+import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** {@code fedbiot inspect --split}: the printed split against ALGORITHM.md's L = 32 examples. */
 class InspectSplitTest {
-    private record Result(int code, String out, String err) {}
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** The value printed after "name:" on its own line. */
     private static String line(String out, String name) {

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.fedbiot.cli.CliRun.Result;
+import static io.fedbiot.cli.CliRun.model;
+import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** ./fedbiot run end to end on stories260K: GSM8K clients, Alpaca public data, all four methods. */
@@ -20,23 +23,13 @@ class RunCommandTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {}
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Result(code, out.toString(), err.toString());
-    }
 
-    static String shared() {
-        String p = System.getProperty("fedbiot.shared");
-        return (p != null ? Path.of(p) : Path.of("..", "..", "shared")).toString();
-    }
 
     @Test
     void allFourMethodsRunAndReport() throws Exception {
         Path root = Path.of("").toAbsolutePath().getParent();
-        String s = shared();
+        String s = CliRun.shared().toString();
         Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
                 "--set", "model=" + s + "/data/models/stories260K.bin",
                 "--set", "tokenizer=" + s + "/data/models/tok512.bin",
