@@ -1,5 +1,7 @@
 package io.fedbiot.kernels;
 
+import io.fedbiot.kernels.cuda.CudaBackend;
+import io.fedbiot.kernels.cuda.CudaProbe;
 import io.fedbiot.kernels.jvm.JavaBackend;
 
 import java.util.List;
@@ -8,6 +10,7 @@ import java.util.Locale;
 /** Finds backends by name. Only {@code java} exists yet; native and cuda come with their issues. */
 public final class Backends {
     private static volatile Backend java;
+    private static volatile Backend cuda;
 
     private Backends() {}
 
@@ -23,15 +26,32 @@ public final class Backends {
         return b;
     }
 
-    /** Names accepted by {@link #byName}. */
-    public static List<String> names() {
-        return List.of("java", "auto");
+    /**
+     * The shared CUDA backend on GPU 0; an IllegalStateException naming the reason (no driver,
+     * no device, too old a GPU, no cuBLAS) when this machine cannot run it.
+     */
+    public static Backend cuda() {
+        Backend b = cuda;
+        if (b == null) {
+            synchronized (Backends.class) {
+                if (cuda == null) cuda = CudaBackend.create();
+                b = cuda;
+            }
+        }
+        return b;
     }
 
-    /** {@code java} or {@code auto} (the best available: java for now). */
+    /** Names accepted by {@link #byName}. */
+    public static List<String> names() {
+        return List.of("java", "cuda", "auto");
+    }
+
+    /** {@code java}, {@code cuda}, or {@code auto}: cuda when the probe found a usable GPU, else java. */
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "java", "auto" -> java();
+            case "java" -> java();
+            case "cuda" -> cuda();
+            case "auto" -> CudaProbe.get().usable() ? cuda() : java();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names());
         };
     }

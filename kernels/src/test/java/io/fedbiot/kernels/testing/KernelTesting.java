@@ -22,6 +22,8 @@ public final class KernelTesting {
 
     /** Every backend available on this machine; each kernel test runs on all of them. */
     public static List<Backend> backends() {
+        // cuda joins only where the probe found a usable GPU (CudaKernelsTest says when it did not).
+        if (io.fedbiot.kernels.cuda.CudaProbe.get().usable()) return List.of(Backends.java(), Backends.cuda());
         return List.of(Backends.java());
     }
 

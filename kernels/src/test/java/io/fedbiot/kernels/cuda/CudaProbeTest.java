@@ -1,0 +1,61 @@
+package io.fedbiot.kernels.cuda;
+
+import io.fedbiot.kernels.Backends;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The probe on this machine: it answers without throwing, is cached, and routes `auto`. */
+class CudaProbeTest {
+    @Test
+    void probeAnswersTwiceWithoutThrowingAndIsCached() {
+        // The second run touches JCuda after a possibly failed native load: it must still answer.
+        CudaProbe first = CudaProbe.run(), second = CudaProbe.run();
+        assertEquals(first.usable(), second.usable());
+        assertSame(CudaProbe.get(), CudaProbe.get());
+        if (first.usable()) assertTrue(first.ccMajor() >= CudaProbe.MIN_CC_MAJOR, first.describe());
+        else assertFalse(first.reason().isBlank());
+        assertFalse(first.describe().contains("\n"), "one log line");
+    }
+
+    @Test
+    void withoutGpuAutoIsJavaAndCudaNamesTheReason() {
+        CudaProbe p = CudaProbe.get();
+        assumeFalse(p.usable(), "a usable GPU is present (" + p.describe() + "): the no-GPU path is not reachable here");
+        assertEquals("java", Backends.byName("auto").name());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.byName("cuda"));
+        assertTrue(e.getMessage().contains(p.reason()), e.getMessage());
+    }
+
+    @Test
+    void withoutDriverTheReasonNamesLibcuda() {
+        assumeTrue(CudaLibraries.system().find(List.of("libcuda.so.1")).isEmpty(), "libcuda.so.1 is installed here");
+        CudaProbe p = CudaProbe.run();
+        assertFalse(p.usable());
+        assertTrue(p.reason().contains("libcuda.so.1"), p.reason());
+    }
+
+    @Test
+    void withGpuAutoIsCuda() {
+        CudaProbe p = CudaProbe.get();
+        assumeTrue(p.usable(), () -> "no usable GPU: " + p.reason());
+        assertEquals("cuda", Backends.byName("auto").name());
+        assertEquals("cuda", Backends.byName("CUDA").name());
+    }
+
+    @Test
+    void disablePropertyTurnsTheGpuOff() {
+        System.setProperty("fedbiot.cuda.disable", "true");
+        try {
+            CudaProbe p = CudaProbe.run();
+            assertFalse(p.usable());
+            assertTrue(p.reason().contains("fedbiot.cuda.disable"), p.reason());
+        } finally {
+            System.clearProperty("fedbiot.cuda.disable");
+        }
+    }
+}
