@@ -58,6 +58,9 @@ public final class CudaBackend implements Backend {
 
     public CudaProbe device() { return probe; }
 
+    /** The device and its stream, for the binding tests of this package. */
+    CudaDevice deviceForTests() { return dev; }
+
     /** Which cuBLAS binding is in use (JCublas or FFM, and the library). */
     public String gemmBinding() { return gemm.description(); }
 
