@@ -8,12 +8,14 @@ import io.fedbiot.engine.model.Sampler;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -51,6 +53,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: from the clock).")
     Long seed;
 
+    @Mixin
+    BackendOption backend = new BackendOption();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -58,7 +63,7 @@ public final class GenerateCommand implements Callable<Integer> {
             err.println("fedbiot generate: --temperature must be >= 0 and --top-p in (0, 1]");
             return 2;
         }
-        try (Checkpoint ck = Checkpoint.load(model)) {
+        try (Checkpoint ck = Checkpoint.load(model); Arena weights = Arena.ofShared()) {
             Tokenizer tok = loadTokenizer(ck);
             if (tok.vocabSize() != ck.config().vocabSize())
                 throw new IOException("tokenizer " + tokenizer + " has " + tok.vocabSize() + " tokens but the model "
@@ -72,7 +77,7 @@ public final class GenerateCommand implements Callable<Integer> {
             Utf8Stream text = new Utf8Stream(out);
             int[] prev = {tok.bosId()};
             long t0 = System.nanoTime();
-            int[] all = Generator.generate(LlamaModel.full(ck.weights()), promptIds, n, new Sampler(temperature, topP, s),
+            int[] all = Generator.generate(LlamaModel.full(backend.place(ck.weights(), weights)), promptIds, n, new Sampler(temperature, topP, s),
                     tok.bosId(), next -> {
                         byte[] piece = tok.decodePieceBytes(prev[0], next);
                         if (printable(piece)) text.write(piece);

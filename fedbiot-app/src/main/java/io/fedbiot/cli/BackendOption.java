@@ -1,0 +1,39 @@
+package io.fedbiot.cli;
+
+import io.fedbiot.engine.Tensor;
+import io.fedbiot.engine.model.LlamaWeights;
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Backends;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.Arena;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code --backend NAME}: where a command's kernels run, mixed into the commands that compute. */
+public final class BackendOption {
+    @Option(names = "--backend", defaultValue = "java", paramLabel = "NAME",
+            description = "Kernel backend: java, cuda, or auto (cuda when a usable GPU is found, else java). Default: ${DEFAULT-VALUE}.")
+    String name = "java";
+
+    /** The chosen backend; an IllegalArgumentException naming why when it cannot run here. */
+    public Backend backend() {
+        try {
+            return Backends.byName(name);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("--backend " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The weights on the chosen backend: host weights as they are (memory-mapped, no copy) for a
+     * host backend, else one copy in {@code arena} that stays on the device for the whole run.
+     */
+    public LlamaWeights place(LlamaWeights w, Arena arena) {
+        Backend be = backend();
+        if (be == w.tokEmbeddings().backend() || be.isHost() && w.tokEmbeddings().backend().isHost()) return w;
+        Map<String, Tensor> moved = new LinkedHashMap<>();
+        w.toTensors().forEach((n, t) -> moved.put(n, t.to(be, arena)));
+        return LlamaWeights.fromTensors(w.config(), moved, "weights on backend " + be.name());
+    }
+}
