@@ -27,11 +27,14 @@ final class FfmCublasGemm implements Gemm {
 
     FfmCublasGemm(Path library, long stream) {
         this.library = library;
-        // libcublas needs libcublasLt from the same folder; load it first by path so the
-        // dependency resolves even when the folder is not on the loader's path.
-        String lt = library.getFileName().toString().replace("libcublas.", "libcublasLt.");
-        Path ltPath = library.resolveSibling(lt);
-        if (java.nio.file.Files.isRegularFile(ltPath)) SymbolLookup.libraryLookup(ltPath, Arena.global());
+        // libcublas needs libcublasLt (same folder) and may need libcudart of the same major
+        // version; load them first by path so the dependencies resolve even when their folders
+        // are not on the loader's path (Python wheels keep cudart in another package).
+        String soVersion = library.getFileName().toString().substring("libcublas".length());   // ".so.13"
+        Path lt = library.resolveSibling("libcublasLt" + soVersion);
+        if (java.nio.file.Files.isRegularFile(lt)) SymbolLookup.libraryLookup(lt, Arena.global());
+        CudaLibraries.system().find(java.util.List.of("libcudart" + soVersion))
+                .ifPresent(rt -> SymbolLookup.libraryLookup(rt, Arena.global()));
         SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
         MethodHandle create = fn(lib, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         MethodHandle setStream = fn(lib, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
