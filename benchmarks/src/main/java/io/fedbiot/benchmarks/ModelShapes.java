@@ -13,6 +13,8 @@ final class ModelShapes {
             case "stories260K" -> new LlamaConfig(64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
             // stories15M: dim 288, hidden 768, 6 layers, 6 heads, vocab 32000
             case "stories15M" -> new LlamaConfig(288, 768, 6, 6, 6, 32000, 256, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
+            // TinyLlama 1.1B (the CUDA benchmark's shape): dim 2048, hidden 5632, 22 layers, 32 heads, 4 KV heads
+            case "tinyllama1.1B" -> new LlamaConfig(2048, 5632, 22, 32, 4, 32000, 2048, 10000f, 1e-5f, false, RopeStyle.HALF_SPLIT);
             default -> throw new IllegalArgumentException("unknown model shape " + name);
         };
     }

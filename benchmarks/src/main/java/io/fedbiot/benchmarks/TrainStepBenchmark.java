@@ -42,6 +42,10 @@ public class TrainStepBenchmark {
     @Param({"full", "lora2", "forward"})
     public String mode;
 
+    /** java, or cuda on a GPU: {@code -p backend=cuda -p shape=tinyllama1.1B:4:2048 -p mode=full}. */
+    @Param({"java"})
+    public String backend;
+
     private Arena arena;
     private LlamaModel model;
     private AdamW opt;
@@ -56,7 +60,7 @@ public class TrainStepBenchmark {
         LlamaConfig c = ModelShapes.byName(p[0]);
         B = Integer.parseInt(p[1]);
         T = Integer.parseInt(p[2]);
-        be = Backends.java();
+        be = Backends.byName(backend);
         arena = Arena.ofShared();
         LlamaWeights w = LlamaWeights.random(c, be, arena, 1);
         model = LlamaModel.full(w);

@@ -41,6 +41,20 @@ public final class Backends {
         return b;
     }
 
+    private static volatile boolean cudaFailed;
+
+    /** cuda when the probe found a usable GPU and the backend starts (kernels, cuBLAS), else java. */
+    private static Backend auto() {
+        if (cudaFailed || !CudaProbe.get().usable()) return java();
+        try {
+            return cuda();
+        } catch (RuntimeException e) {
+            cudaFailed = true;
+            System.err.println("[cuda] auto: the GPU was found but the cuda backend did not start, using java: " + e.getMessage());
+            return java();
+        }
+    }
+
     /** Names accepted by {@link #byName}. */
     public static List<String> names() {
         return List.of("java", "cuda", "auto");
@@ -51,7 +65,7 @@ public final class Backends {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "java" -> java();
             case "cuda" -> cuda();
-            case "auto" -> CudaProbe.get().usable() ? cuda() : java();
+            case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names());
         };
     }

@@ -49,7 +49,11 @@ public final class CudaBackend implements Backend {
     public static CudaBackend create() {
         CudaProbe p = CudaProbe.get();
         if (!p.usable()) throw new IllegalStateException("the cuda backend is not available: " + p.reason());
-        return new CudaBackend(p);
+        try {
+            return new CudaBackend(p);
+        } catch (CudaException e) {
+            throw new IllegalStateException("the cuda backend did not start on " + p.device() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override public String name() { return "cuda"; }

@@ -41,12 +41,16 @@ final class KernelModules {
     private final Map<String, CUfunction> functions = new HashMap<>();
 
     KernelModules(CudaDevice dev, CudaProbe probe) {
+        // -Dfedbiot.cuda.kernels=nvrtc ignores the packaged fatbins (to test the fallback on a GPU).
+        String source = System.getProperty("fedbiot.cuda.kernels", "auto");
+        if (!source.equals("auto") && !source.equals("nvrtc"))
+            throw new IllegalArgumentException("fedbiot.cuda.kernels must be auto or nvrtc, got '" + source + "'");
         Nvrtc nvrtc = null;
         int fromFatbin = 0;
         for (var e : KERNELS.entrySet()) {
             String module = e.getKey();
             CUmodule m = new CUmodule();
-            byte[] fat = resource(module + ".fatbin");
+            byte[] fat = source.equals("nvrtc") ? null : resource(module + ".fatbin");
             int rc = fat == null ? CUresult.CUDA_ERROR_NO_BINARY_FOR_GPU : dev.tryLoadModule(m, fat);
             if (rc == CUresult.CUDA_SUCCESS) {
                 fromFatbin++;
