@@ -46,6 +46,10 @@ public class TrainStepBenchmark {
     @Param({"java"})
     public String backend;
 
+    /** f32, or bf16 (cuda, modes lora2/forward): the frozen linear weights stored in bf16 on the GPU. */
+    @Param({"f32"})
+    public String base;
+
     private Arena arena;
     private LlamaModel model;
     private AdamW opt;
@@ -63,6 +67,7 @@ public class TrainStepBenchmark {
         be = Backends.byName(backend);
         arena = Arena.ofShared();
         LlamaWeights w = LlamaWeights.random(c, be, arena, 1);
+        if (base.equals("bf16")) w = io.fedbiot.engine.model.DeviceWeights.toDevice(w, be, arena, true);
         model = LlamaModel.full(w);
         trainable = new ArrayList<>();
         if (mode.equals("full")) {

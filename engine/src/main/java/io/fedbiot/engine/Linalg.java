@@ -9,6 +9,7 @@ public final class Linalg {
 
     /** y = x W^T: x [..., K], W [N, K] (PyTorch's Linear layout) → y [..., N]. */
     public static Tensor linear(Tensor x, Tensor w) {
+        if (w.dtype() == DType.BF16) return Bf16Linear.apply(x, w);   // frozen bf16 base on the GPU
         return matmul(x, w, false, true);
     }
 

@@ -1,20 +1,21 @@
 package io.fedbiot.cli;
 
-import io.fedbiot.engine.Tensor;
+import io.fedbiot.engine.model.DeviceWeights;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
-/** {@code --backend NAME}: where a command's kernels run, mixed into the commands that compute. */
+/** {@code --backend NAME [--bf16-weights]}: where a command's kernels run, mixed into the commands that compute. */
 public final class BackendOption {
     @Option(names = "--backend", defaultValue = "java", paramLabel = "NAME",
             description = "Kernel backend: java, cuda, or auto (cuda when a usable GPU is found, else java). Default: ${DEFAULT-VALUE}.")
     String name = "java";
+
+    @Option(names = "--bf16-weights", description = "With --backend cuda: keep the frozen linear weights in bf16 on the GPU.")
+    boolean bf16;
 
     /** The chosen backend; an IllegalArgumentException naming why when it cannot run here. */
     public Backend backend() {
@@ -31,9 +32,7 @@ public final class BackendOption {
      */
     public LlamaWeights place(LlamaWeights w, Arena arena) {
         Backend be = backend();
-        if (be == w.tokEmbeddings().backend() || be.isHost() && w.tokEmbeddings().backend().isHost()) return w;
-        Map<String, Tensor> moved = new LinkedHashMap<>();
-        w.toTensors().forEach((n, t) -> moved.put(n, t.to(be, arena)));
-        return LlamaWeights.fromTensors(w.config(), moved, "weights on backend " + be.name());
+        if (!bf16 && (be == w.tokEmbeddings().backend() || be.isHost() && w.tokEmbeddings().backend().isHost())) return w;
+        return DeviceWeights.toDevice(w, be, arena, bf16);
     }
 }

@@ -1,7 +1,7 @@
 package io.fedbiot.method;
 
-import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.io.Checkpoint;
+import io.fedbiot.engine.model.DeviceWeights;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.model.LoraConfig;
 import io.fedbiot.engine.model.LoraTarget;
@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -52,9 +50,7 @@ class CudaRoundTest {
         try (Checkpoint ck = Checkpoint.load(TestData.shared("models/stories260K.bin")); Arena device = Arena.ofShared()) {
             LlamaWeights cpuBase = ck.weights();
             Backend cuda = Backends.cuda();
-            Map<String, Tensor> moved = new LinkedHashMap<>();
-            cpuBase.toTensors().forEach((name, t) -> moved.put(name, t.to(cuda, device)));   // weights stay on the device
-            LlamaWeights gpuBase = LlamaWeights.fromTensors(cpuBase.config(), moved, "stories260K on cuda");
+            LlamaWeights gpuBase = DeviceWeights.toDevice(cpuBase, cuda, device, false);   // weights stay on the device
 
             Outcome cpu = run(cpuBase, tokens), gpu = run(gpuBase, tokens);
             assertEquals(cpu.stats().size(), gpu.stats().size());
