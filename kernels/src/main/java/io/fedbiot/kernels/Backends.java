@@ -7,7 +7,7 @@ import io.fedbiot.kernels.jvm.JavaBackend;
 import java.util.List;
 import java.util.Locale;
 
-/** Finds backends by name. Only {@code java} exists yet; native and cuda come with their issues. */
+/** Finds backends by name: java, cuda (a GPU through JCuda and cuBLAS) and auto; native comes with its issue. */
 public final class Backends {
     private static volatile Backend java;
     private static volatile Backend cuda;
