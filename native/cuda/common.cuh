@@ -63,16 +63,11 @@ __device__ double block_sum_d(double v) {
 // Online log-sum-exp state (max, sum of exp(x - max)); merging two states is associative.
 struct Lse { float m; float s; };
 
-__device__ __forceinline__ Lse lse_push(Lse a, float x) {
-    if (x > a.m) { a.s = a.s * __expf(a.m - x) + 1.0f; a.m = x; }
-    else a.s += __expf(x - a.m);
-    return a;
-}
 __device__ __forceinline__ Lse lse_merge(Lse a, Lse b) {
     if (b.m == FB_NEG_INF) return a;
     if (a.m == FB_NEG_INF) return b;
     float m = fmaxf(a.m, b.m);
-    Lse r; r.m = m; r.s = a.s * __expf(a.m - m) + b.s * __expf(b.m - m);
+    Lse r; r.m = m; r.s = a.s * expf(a.m - m) + b.s * expf(b.m - m);
     return r;
 }
 
@@ -86,7 +81,7 @@ __device__ float block_row_lse(const T* row, int V) {
     for (int v = threadIdx.x; v < V; v += blockDim.x) {
         float x = load_f(row, v);
         if (x > a.m) { a.s = a.s * expf(a.m - x) + 1.0f; a.m = x; }
-        else a.s += expf(x - a.m);
+        else if (x != FB_NEG_INF) a.s += expf(x - a.m);   // a -inf logit adds nothing (and no NaN)
     }
     for (int o = 16; o > 0; o >>= 1) {
         Lse b; b.m = __shfl_xor_sync(0xffffffffu, a.m, o); b.s = __shfl_xor_sync(0xffffffffu, a.s, o);
