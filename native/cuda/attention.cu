@@ -10,6 +10,21 @@
 #define FB_MAXD 128
 #define FB_DPL (FB_MAXD / 32) // head dims owned by each lane: d = lane + 32 i
 
+// Keys j0 .. j0+31 of KV head g into shared tiles [32][D+1] as float (zeros past Tk); the whole
+// block cooperates.
+template <typename T>
+__device__ __forceinline__ void load_kv_tile(float* Ks, float* Vs, const T* k, const T* v, int b, int g, int j0,
+                                             int Tk, int G, int D) {
+    int ld = D + 1;
+    for (int idx = threadIdx.x; idx < FB_TILE * D; idx += blockDim.x) {
+        int jj = idx / D, d = idx % D, j = j0 + jj;
+        float kv = 0.0f, vv = 0.0f;
+        if (j < Tk) { long o = (((long)b * Tk + j) * G + g) * D + d; kv = load_f(k, o); vv = load_f(v, o); }
+        Ks[jj * ld + d] = kv;
+        Vs[jj * ld + d] = vv;
+    }
+}
+
 // One warp per query row. Shared: K and V tiles [32][D+1] (padded: lane j reads row j without
 // bank conflicts), the block's query rows [ROWS][D].
 template <typename T>
@@ -33,13 +48,7 @@ __device__ void attn_fwd(float* out, float* lse, const T* q, const T* k, const T
     int lastKey = min(Tk - 1, off + min(Tq - 1, t0 + FB_ROWS - 1));
     for (int j0 = 0; j0 <= lastKey; j0 += FB_TILE) {
         __syncthreads();
-        for (int idx = threadIdx.x; idx < FB_TILE * D; idx += blockDim.x) {
-            int jj = idx / D, d = idx % D, j = j0 + jj;
-            float kv = 0.0f, vv = 0.0f;
-            if (j < Tk) { long o = (((long)b * Tk + j) * G + g) * D + d; kv = load_f(k, o); vv = load_f(v, o); }
-            Ks[jj * ld + d] = kv;
-            Vs[jj * ld + d] = vv;
-        }
+        load_kv_tile(Ks, Vs, k, v, b, g, j0, Tk, G, D);
         __syncthreads();
         if (!active || j0 > pos) continue;
         int j = j0 + lane;
@@ -120,13 +129,7 @@ __device__ void attn_bwd_dq(float* dq, const float* dout, const float* lse, cons
     int lastKey = min(Tk - 1, off + min(Tq - 1, t0 + FB_ROWS - 1));
     for (int j0 = 0; j0 <= lastKey; j0 += FB_TILE) {
         __syncthreads();
-        for (int idx = threadIdx.x; idx < FB_TILE * D; idx += blockDim.x) {
-            int jj = idx / D, d = idx % D, j = j0 + jj;
-            float kv = 0.0f, vv = 0.0f;
-            if (j < Tk) { long o = (((long)b * Tk + j) * G + g) * D + d; kv = load_f(k, o); vv = load_f(v, o); }
-            Ks[jj * ld + d] = kv;
-            Vs[jj * ld + d] = vv;
-        }
+        load_kv_tile(Ks, Vs, k, v, b, g, j0, Tk, G, D);
         __syncthreads();
         if (!active || j0 > pos) continue;
         int j = j0 + lane;

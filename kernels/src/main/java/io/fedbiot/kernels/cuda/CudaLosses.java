@@ -17,6 +17,12 @@ final class CudaLosses {
         CudaBackend.need(x, (long) N * V, op, arg);
     }
 
+    /** Workspace for per-row numerators and weights: {num, den}, N doubles each (call holding the backend's lock). */
+    private static long[] perRow(CudaBackend be, int N) {
+        long n = Math.max(1, N), num = be.scratch(16 * n + 16);
+        return new long[]{num, num + 8 * n};
+    }
+
     static void crossEntropyForward(CudaBackend be, Buf loss, Buf lse, Buf logits, Buf targets, Buf mask, int N, int V, long err) {
         CudaBackend.need(loss, 1, "crossEntropy", "loss");
         CudaBackend.need(lse, N, "crossEntropy", "lse");
@@ -24,7 +30,8 @@ final class CudaLosses {
         CudaBackend.need(targets, N, "crossEntropy", "targets");
         CudaBackend.need(mask, N, "crossEntropy", "mask");
         synchronized (be) {
-            long num = be.scratch(16L * Math.max(1, N)), den = num + 8L * Math.max(1, N);
+            long[] w = perRow(be, N);
+            long num = w[0], den = w[1];
             be.launchRows("fb_ce_fwd", N, KernelArgs.of().ptr(num).ptr(den).ptr(be.a(lse)).ptr(be.a(logits))
                     .ptr(be.a(targets)).ptr(be.o(mask)).i(N).i(V).ptr(err));
             be.launch("fb_ratio_final", 1, 1, 1, BLOCK, 0, KernelArgs.of().ptr(be.a(loss)).ptr(num).ptr(den).i(N));
@@ -54,7 +61,8 @@ final class CudaLosses {
         rows(be, Q, N, V, "kl", "Q");
         CudaBackend.need(mask, N, "kl", "mask");
         synchronized (be) {
-            long num = be.scratch(16L * Math.max(1, N)), den = num + 8L * Math.max(1, N);
+            long[] w = perRow(be, N);
+            long num = w[0], den = w[1];
             be.launchRows("fb_kl_fwd", N, KernelArgs.of().ptr(num).ptr(den).ptr(be.a(P)).ptr(be.a(Q)).ptr(be.o(mask)).i(N).i(V));
             be.launch("fb_ratio_final", 1, 1, 1, BLOCK, 0, KernelArgs.of().ptr(be.a(kl)).ptr(num).ptr(den).i(N));
         }
@@ -82,7 +90,8 @@ final class CudaLosses {
         rows(be, b, N, C, "nmse", "b");
         CudaBackend.need(mask, N, "nmse", "mask");
         synchronized (be) {
-            long num = be.scratch(16L * Math.max(1, N)), den = num + 8L * Math.max(1, N);
+            long[] w = perRow(be, N);
+            long num = w[0], den = w[1];
             be.launchRows("fb_nmse_rows", N, KernelArgs.of().ptr(num).ptr(den).ptr(be.a(a)).ptr(be.a(b)).ptr(be.o(mask)).i(N).i(C));
             be.launch("fb_ratio_final", 1, 1, 1, BLOCK, 0, KernelArgs.of().ptr(be.a(out)).ptr(num).ptr(den).i(N));
         }
@@ -97,7 +106,8 @@ final class CudaLosses {
         CudaBackend.need(dOut, 1, "nmseBackward", "dOut");
         CudaBackend.need(mask, N, "nmseBackward", "mask");
         synchronized (be) {
-            long num = be.scratch(16L * Math.max(1, N) + 16), den = num + 8L * Math.max(1, N), totals = den + 8L * Math.max(1, N);
+            long[] w = perRow(be, N);
+            long num = w[0], den = w[1], totals = den + 8L * Math.max(1, N);
             be.launchRows("fb_nmse_rows", N, KernelArgs.of().ptr(num).ptr(den).ptr(be.a(a)).ptr(be.a(b)).ptr(be.o(mask)).i(N).i(C));
             be.launch("fb_pair_totals", 1, 1, 1, BLOCK, 0, KernelArgs.of().ptr(totals).ptr(num).ptr(den).i(N));
             be.launch1d("fb_nmse_bwd", (long) N * C, KernelArgs.of().ptr(be.o(dA)).ptr(be.o(dB)).ptr(be.a(dOut))

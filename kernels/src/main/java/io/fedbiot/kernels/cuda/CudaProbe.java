@@ -46,10 +46,10 @@ public record CudaProbe(boolean usable, String reason, String device, int ccMajo
         try {
             return probeDriver();
         } catch (LinkageError e) {
-            return unusable("the CUDA driver library did not load (" + firstLine(e) + "); "
+            return unusable("the CUDA driver library did not load (" + Ffm.firstLine(e) + "); "
                     + "a GPU needs the NVIDIA driver's libcuda.so.1 on the library path");
         } catch (RuntimeException e) {
-            return unusable(firstLine(e));
+            return unusable(Ffm.firstLine(e));
         }
     }
 
@@ -93,12 +93,6 @@ public record CudaProbe(boolean usable, String reason, String device, int ccMajo
         if (!usable) return "no usable GPU: " + reason;
         return String.format("GPU 0: %s, sm_%d%d, %.1f GiB, driver CUDA %d.%d", device, ccMajor, ccMinor,
                 totalMemory / (double) (1L << 30), driverVersion / 1000, driverVersion % 1000 / 10);
-    }
-
-    private static String firstLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
     }
 
     private static String cString(byte[] b) {

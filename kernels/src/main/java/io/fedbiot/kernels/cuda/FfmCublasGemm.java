@@ -2,7 +2,6 @@ package io.fedbiot.kernels.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -19,8 +18,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * stream are raw addresses; alpha and beta are host scalars (the default pointer mode).
  */
 final class FfmCublasGemm implements Gemm {
-    private static final Linker LINKER = Linker.nativeLinker();
-
     private final Path library;
     private final MethodHandle sgemm, gemmEx;
     private final MemorySegment handle;
@@ -54,7 +51,7 @@ final class FfmCublasGemm implements Gemm {
             handle = out.get(ADDRESS, 0);
             Gemm.check((int) setStream.invokeExact(handle, MemorySegment.ofAddress(stream)), "cublasSetStream_v2");
         } catch (Throwable t) {
-            throw Nvrtc.rethrow(t);
+            throw Ffm.rethrow(t);
         }
     }
 
@@ -72,7 +69,7 @@ final class FfmCublasGemm implements Gemm {
                     MemorySegment.ofAddress(c), g.ldc(), g.strideC(), g.batch());
             Gemm.check(rc, "cublasSgemmStridedBatched");
         } catch (Throwable t) {
-            throw Nvrtc.rethrow(t);
+            throw Ffm.rethrow(t);
         }
     }
 
@@ -86,12 +83,11 @@ final class FfmCublasGemm implements Gemm {
                     CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
             Gemm.check(rc, "cublasGemmStridedBatchedEx");
         } catch (Throwable t) {
-            throw Nvrtc.rethrow(t);
+            throw Ffm.rethrow(t);
         }
     }
 
     private static MethodHandle fn(SymbolLookup lib, String name, FunctionDescriptor d) {
-        return LINKER.downcallHandle(lib.find(name).orElseThrow(
-                () -> new CudaException("symbol " + name + " missing from cuBLAS")), d);
+        return Ffm.downcall(lib, "cuBLAS", name, d);
     }
 }

@@ -23,7 +23,7 @@ final class Gemms {
         try {
             return new Attempt("JCublas", new JcublasGemm(stream), null);
         } catch (LinkageError | CudaException e) {
-            return new Attempt("JCublas", null, "JCublas did not load libcublas.so.12 (" + firstLine(e) + ")");
+            return new Attempt("JCublas", null, "JCublas did not load libcublas.so.12 (" + Ffm.firstLine(e) + ")");
         }
     }
 
@@ -34,7 +34,7 @@ final class Gemms {
         try {
             return new Attempt("FFM cuBLAS", new FfmCublasGemm(lib.get(), stream), null);
         } catch (IllegalArgumentException | CudaException | LinkageError e) {
-            return new Attempt("FFM cuBLAS", null, "FFM could not use " + lib.get() + " (" + firstLine(e) + ")");
+            return new Attempt("FFM cuBLAS", null, "FFM could not use " + lib.get() + " (" + Ffm.firstLine(e) + ")");
         }
     }
 
@@ -55,11 +55,5 @@ final class Gemms {
             throw new CudaException("no cuBLAS binding loaded: " + first.failure() + (second == null ? "" : "; " + second.failure()));
         CudaLog.info("cuBLAS: " + chosen.gemm().description() + (second != null ? " (" + first.failure() + ")" : ""));
         return chosen.gemm();
-    }
-
-    static String firstLine(Throwable e) {
-        String m = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
     }
 }

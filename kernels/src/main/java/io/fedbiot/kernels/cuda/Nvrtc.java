@@ -2,7 +2,6 @@ package io.fedbiot.kernels.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -20,8 +19,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * machines without nvcc at build time. JCuda's own NVRTC binding links .so.12 only, hence FFM.
  */
 final class Nvrtc {
-    private static final Linker LINKER = Linker.nativeLinker();
-
     private final MethodHandle create, compile, ptxSize, ptx, logSize, log, destroy, errorString;
     final Path library;
     final String version;
@@ -42,7 +39,7 @@ final class Nvrtc {
             check((int) ver.invokeExact(major, minor), "nvrtcVersion");
             version = major.get(JAVA_INT, 0) + "." + minor.get(JAVA_INT, 0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Ffm.rethrow(t);
         }
     }
 
@@ -87,7 +84,7 @@ final class Nvrtc {
                 int ignored = (int) destroy.invokeExact(prog);
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Ffm.rethrow(t);
         }
     }
 
@@ -109,13 +106,6 @@ final class Nvrtc {
     }
 
     private static MethodHandle fn(SymbolLookup lib, String name, FunctionDescriptor d) {
-        return LINKER.downcallHandle(lib.find(name).orElseThrow(
-                () -> new CudaException("symbol " + name + " missing from NVRTC")), d);
-    }
-
-    static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new CudaException(t.toString());
+        return Ffm.downcall(lib, "NVRTC", name, d);
     }
 }
