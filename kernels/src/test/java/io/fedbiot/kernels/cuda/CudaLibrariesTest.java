@@ -104,4 +104,23 @@ class CudaLibrariesTest {
         assertTrue(e.getMessage().contains("NVRTC not found") && e.getMessage().contains("libnvrtc.so.99 or libnvrtc.so.98")
                 && e.getMessage().contains("CUDA_HOME") && e.getMessage().contains("site-packages/nvidia"), e.getMessage());
     }
+
+    @Test
+    void absentNvrtcAndCublasAreNamedByTheirLoaders(@TempDir Path empty) {
+        var libs = new CudaLibraries(Map.of(), List.of(empty), List.of(empty), List.of(empty));
+        CudaException e = assertThrows(CudaException.class, () -> Nvrtc.load(libs));
+        assertTrue(e.getMessage().contains("libnvrtc.so.13 or libnvrtc.so.12"), e.getMessage());
+        Gemms.Attempt ffm = Gemms.tryFfm(libs, 0);
+        assertFalse(ffm.loaded());
+        assertTrue(ffm.failure().contains("libcublas.so.13 or libcublas.so.12"), ffm.failure());
+    }
+
+    @Test
+    void aFileThatIsNotALibraryIsReportedNotThrown() {
+        // The fake tree's libcublas.so.13 is text: FFM refuses it and the attempt says why.
+        var libs = layout(Map.of("CUDA_HOME", root.resolve("toolkit").toString()));
+        Gemms.Attempt ffm = Gemms.tryFfm(libs, 0);
+        assertFalse(ffm.loaded());
+        assertTrue(ffm.failure().contains(root.resolve("toolkit/lib64/libcublas.so.13").toString()), ffm.failure());
+    }
 }
