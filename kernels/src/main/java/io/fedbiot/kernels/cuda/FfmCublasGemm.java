@@ -35,6 +35,7 @@ final class FfmCublasGemm implements Gemm {
         SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
         MethodHandle create = fn(lib, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         MethodHandle setStream = fn(lib, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        MethodHandle setMath = fn(lib, "cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         // cublasSgemmStridedBatched(handle, transa, transb, m, n, k, *alpha, A, lda, strideA,
         //                           B, ldb, strideB, *beta, C, ldc, strideC, batchCount)
         sgemm = fn(lib, "cublasSgemmStridedBatched", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
@@ -50,6 +51,7 @@ final class FfmCublasGemm implements Gemm {
             Gemm.check((int) create.invokeExact(out), "cublasCreate_v2");
             handle = out.get(ADDRESS, 0);
             Gemm.check((int) setStream.invokeExact(handle, MemorySegment.ofAddress(stream)), "cublasSetStream_v2");
+            Gemm.check((int) setMath.invokeExact(handle, Gemm.mathMode()), "cublasSetMathMode");
         } catch (Throwable t) {
             throw Ffm.rethrow(t);
         }

@@ -21,6 +21,13 @@ interface Gemm {
     int CUDA_R_32F = 0, CUDA_R_16BF = 14;
     int CUBLAS_COMPUTE_32F = 68;
     int CUBLAS_GEMM_DEFAULT = -1;
+    /** cublasMath_t: CUBLAS_DEFAULT_MATH (exact FP32) or CUBLAS_TF32_TENSOR_OP_MATH. */
+    int CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3;
+
+    /** -Dfedbiot.cuda.tf32=true lets float32 GEMMs use TF32 tensor cores (faster, ~1e-3 relative error). */
+    static int mathMode() {
+        return Boolean.getBoolean("fedbiot.cuda.tf32") ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
+    }
 
     static int op(boolean trans) {
         return trans ? OP_T : OP_N;

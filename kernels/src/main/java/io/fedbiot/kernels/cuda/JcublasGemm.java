@@ -17,6 +17,7 @@ final class JcublasGemm implements Gemm {
         JCublas2.setExceptionsEnabled(false);
         Gemm.check(JCublas2.cublasCreate(handle), "cublasCreate");
         Gemm.check(JCublas2.cublasSetStream(handle, new cudaStream_t(stream)), "cublasSetStream");
+        Gemm.check(JCublas2.cublasSetMathMode(handle, Gemm.mathMode()), "cublasSetMathMode");
     }
 
     @Override
