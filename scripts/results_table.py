@@ -7,7 +7,9 @@ RUNS_DIR (default runs/results) holds one folder per run, named <dataset>-fedbio
 or <dataset>-fedot, each with the rounds.csv and untuned.csv that `./fedbiot run` writes. Per
 dataset the table has the untuned model, then one row per run: the final round's metrics as
 mean ± sample std over the seeds found. The tables replace the text between
-<!-- results:begin --> and <!-- results:end --> in the doc; the rest of the doc is left alone.
+<!-- results:begin --> and <!-- results:end --> in the doc, and RUNS_DIR/dropout/dropout.md (from
+`./fedbiot study-dropout`) the text between <!-- dropout:begin --> and <!-- dropout:end -->; the
+rest of the doc is left alone.
 """
 import csv
 import math
@@ -16,6 +18,7 @@ import sys
 from pathlib import Path
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+DBEGIN, DEND = "<!-- dropout:begin -->", "<!-- dropout:end -->"  # RUNS_DIR/dropout/dropout.md (study-dropout)
 RUN = re.compile(r"^(?P<ds>[a-z0-9]+)-(?:fedbiot-b(?P<beta>[0-9.]+)-a(?P<a>[0-9]+)|(?P<other>fedot))$")
 # (column title, metric key in rounds.csv / untuned.csv)
 LOSS_COLUMNS = [
@@ -23,7 +26,7 @@ LOSS_COLUMNS = [
     ("AdapFu loss", "AdapFu/client_loss"), ("AdapFu ppl", "AdapFu/client_ppl"),
     ("AdapFu public loss", "AdapFu/public_loss"),
 ]
-EM_COLUMNS = [("AdapEmu EM", "AdapEmu/gsm8k_em"), ("AdapFu EM", "AdapFu/gsm8k_em")]
+EM_COLUMNS = [("AdapEmu EM", "AdapEmu/gsm8k_em"), ("AdapFu EM", "AdapFu/gsm8k_em")]  # fractions of the scored rows
 NAMES = {"dolly": "Dolly-15k by category (8 clients)", "gsm8k": "GSM8K (3 IID clients)"}
 
 
@@ -79,12 +82,13 @@ def mean_std(xs):
 def table(ds, runs):
     em = ds == "gsm8k"
     cols = LOSS_COLUMNS + (EM_COLUMNS if em else [])
-    head = ["run", "seeds", "rounds"] + [c for c, _ in cols] + ["final train loss", "final align NMSE", "wall s per run"]
+    head = ["run", "seeds", "rounds"] + [c for c, _ in cols] + ["AdapFu − AdapEmu loss", "final train loss",
+                                                                  "final align NMSE", "round wall s per seed"]
     out = [f"### {NAMES.get(ds, ds)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     first = runs[0][1]
     unt = read_csv(first / "untuned.csv")[0]
     cells = ["untuned full model", "–", "0"] + [
-        (mean_std([num(unt, k, first / "untuned.csv")]) if k.startswith("AdapFu/") else "–") for _, k in cols] + ["–", "–", "–"]
+        (mean_std([num(unt, k, first / "untuned.csv")]) if k.startswith("AdapFu/") else "–") for _, k in cols] + ["–"] * 4
     out.append("| " + " | ".join(cells) + " |")
     for label, d in runs:
         path = d / "rounds.csv"
@@ -94,10 +98,16 @@ def table(ds, runs):
         for r in read_csv(path):
             wall[r["seed"]] = wall.get(r["seed"], 0.0) + num(r, "wall_seconds", path)
         cells = [label, str(len(fin)), str(len(rounds))] + [mean_std([num(r, k, path) for r in fin]) for _, k in cols]
-        cells += [mean_std([num(r, "train_loss", path) for r in fin]), mean_std([num(r, "align_nmse", path) for r in fin]),
+        gap = [num(r, "AdapFu/client_loss", path) - num(r, "AdapEmu/client_loss", path) for r in fin]
+        cells += [mean_std(gap), mean_std([num(r, "train_loss", path) for r in fin]), mean_std([num(r, "align_nmse", path) for r in fin]),
                   f"{sum(wall.values()) / len(wall):.0f}"]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
+
+
+def splice(body, begin, end, text):
+    a, b = body.index(begin) + len(begin), body.index(end)
+    return body[:a] + "\n" + text + body[b:]
 
 
 def main(argv):
@@ -126,8 +136,13 @@ def main(argv):
     body = doc.read_text(encoding="utf-8") if doc.exists() else f"# Results\n\n{BEGIN}\n{END}\n"
     if BEGIN not in body or END not in body:
         fail(f"{doc}: no {BEGIN} ... {END} markers to put the table between")
-    a, b = body.index(BEGIN) + len(BEGIN), body.index(END)
-    new = body[:a] + "\n" + text + body[b:]
+    new = splice(body, BEGIN, END, text)
+    study = root / "dropout" / "dropout.md"
+    if study.is_file() and DBEGIN in new and DEND in new:
+        # The study's own table, without its title; its plot is referenced where it lies.
+        lines = study.read_text(encoding="utf-8").splitlines()
+        keep = [l for l in lines if not l.startswith("# ") and not l.startswith("![")]
+        new = splice(new, DBEGIN, DEND, "\n".join(keep).strip() + "\n")
     tmp = doc.with_name("." + doc.name + ".tmp")
     tmp.write_text(new, encoding="utf-8")
     tmp.replace(doc)
