@@ -35,6 +35,8 @@ def fail(msg):
 
 
 def read_csv(path):
+    if not path.is_file():
+        fail(f"{path}: missing; the run did not finish (./fedbiot run writes it at the end)")
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     if not rows:

@@ -96,7 +96,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "10", description = "Rows per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seq-len", defaultValue = "256", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
     int seqLen;
 
     @Option(names = "--heldout", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%).")
@@ -165,7 +165,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
                             @Override
                             public void alignCall(Split split, int call, Alignment.Result r) {
                                 bar.step();
-                                bar.status(String.format(Locale.ROOT, "%s β=%.2f NMSE %.4f", split.method().label(), split.drop(), r.nmse()));
+                                bar.status(String.format(Locale.ROOT, " %s β=%.2f NMSE %.4f", split.method().label(), split.drop(), r.nmse()));
                             }
 
                             @Override
