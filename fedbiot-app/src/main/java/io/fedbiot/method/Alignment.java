@@ -92,33 +92,11 @@ public final class Alignment {
     }
 
     /**
-     * NMSE of each emulator layer against the teacher output at the end of the segment it stands
-     * for (Split.segment), averaged over the batches: where along the stack the emulator drifts.
+     * {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch. Per-layer
+     * figures without training: {@link EmulatorLayers}.
      */
-    public static double[] measureLayers(LlamaModel full, LlamaModel compressed, Split split, List<Batch> batches,
-                                         boolean maskPadding) {
-        double[] out = new double[split.kept().length];
-        for (Batch b : batches) {
-            try (var scope = StepScope.open(); var ng = Autograd.noGrad()) {
-                Tensor[] perLayer = new Tensor[out.length];
-                terms(full, compressed, split, b, false, maskPadding, perLayer);
-                for (int i = 0; i < out.length; i++) out[i] += perLayer[i].item() / batches.size();
-            }
-        }
-        return out;
-    }
-
     static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, Batch b, boolean layerwise,
                           boolean maskPadding) {
-        return terms(full, compressed, split, b, layerwise, maskPadding, null);
-    }
-
-    /**
-     * {NMSE (summed over emulator layers when layerwise), KL(p_F ‖ p_M)} for one batch; when
-     * {@code perLayer} is given it receives each emulator layer's own NMSE.
-     */
-    static Tensor[] terms(LlamaModel full, LlamaModel compressed, Split split, Batch b, boolean layerwise,
-                          boolean maskPadding, Tensor[] perLayer) {
         Backend be = compressed.backend();
         int B = b.batch(), T = b.seqLen();
         Tensor ids = Tensor.ofInts(be, b.inputs(), B, T);
@@ -142,10 +120,9 @@ public final class Alignment {
         Tensor h = hIn, nmse = null;
         for (int p = e0; p < e1; p++) {
             h = compressed.layer(p, h, 0);
-            if (layerwise || perLayer != null) {
+            if (layerwise) {
                 Tensor term = Losses.nmse(h, teacherAt[p - e0], mask);
-                if (perLayer != null) perLayer[p - e0] = term;
-                if (layerwise) nmse = nmse == null ? term : Ops.add(nmse, term);
+                nmse = nmse == null ? term : Ops.add(nmse, term);
             }
         }
         if (!layerwise) nmse = Losses.nmse(h, hTeacher, mask);

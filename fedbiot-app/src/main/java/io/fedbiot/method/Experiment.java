@@ -17,6 +17,7 @@ import io.fedbiot.engine.model.LoraConfig;
 import io.fedbiot.engine.model.LoraTarget;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
+import io.fedbiot.report.LayerTable;
 import io.fedbiot.report.MarkdownReport;
 import io.fedbiot.report.RoundArrow;
 import io.fedbiot.report.RoundCsv;
@@ -100,6 +101,7 @@ public final class Experiment {
             FederatedRun.EvalData evalData = new FederatedRun.EvalData(evalClients, evalPublic);
 
             List<RoundRecord> records = new ArrayList<>();
+            Map<Method, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method: {before, after} per seed
             Map<String, Double> untuned = null;
             Path out = cfg.output();
             Files.createDirectories(out);
@@ -136,11 +138,20 @@ public final class Experiment {
                                 }
                             }
                         });
+                        if (run.emulatorLayersAfter() != null)
+                            layers.computeIfAbsent(method, k -> new ArrayList<>())
+                                    .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
                     }
                 }
             RoundCsv.write(out.resolve("rounds.csv"), records);
             RoundArrow.write(out.resolve("rounds.arrow"), records);
-            Path report = MarkdownReport.write(out, records, untuned);
+            if (untuned != null) // the baseline row for tables built across runs (docs/RESULTS.md); round -1: before training
+                RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", seed0, -1, Double.NaN, Double.NaN,
+                        Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)));
+            List<LayerTable.Group> groups = new ArrayList<>();
+            layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
+                    ba.stream().map(x -> x[1]).toList())));
+            Path report = MarkdownReport.write(out, records, untuned, groups);
             return new Result(records, untuned, report);
         }
     }
@@ -203,11 +214,16 @@ public final class Experiment {
     }
 
     private Tokenizer tokenizer(Checkpoint ck) throws IOException {
-        if (cfg.tokenizer() != null) return Tokenizers.load(cfg.tokenizer());
-        if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(cfg.model());
+        return tokenizer(ck, cfg.model(), cfg.tokenizer(), "set tokenizer in the config");
+    }
+
+    /** {@code explicit} when given; else a GGUF's own, or tokenizer.json/.model beside an HF model; else an error with {@code hint}. */
+    public static Tokenizer tokenizer(Checkpoint ck, Path model, Path explicit, String hint) throws IOException {
+        if (explicit != null) return Tokenizers.load(explicit);
+        if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(model);
         if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
             for (String f : new String[]{"tokenizer.json", "tokenizer.model"})
-                if (Files.isRegularFile(cfg.model().resolve(f))) return Tokenizers.load(cfg.model().resolve(f));
-        throw new IOException("no tokenizer for " + cfg.model() + ": set tokenizer in the config");
+                if (Files.isRegularFile(model.resolve(f))) return Tokenizers.load(model.resolve(f));
+        throw new IOException("no tokenizer for " + model + ": " + hint);
     }
 }

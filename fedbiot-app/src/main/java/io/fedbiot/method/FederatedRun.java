@@ -55,6 +55,7 @@ public final class FederatedRun implements AutoCloseable {
     private final LlamaModel full, compressed;
     private final Rng sampler;
     private final long packageBytes;
+    private EmulatorLayers layersBefore, layersAfter;
 
     public FederatedRun(LlamaWeights base, Split split, Settings s, Transport transport, BatchSource publicData, EvalData evalData) {
         if (split.method() != s.method()) throw new IllegalArgumentException("split is for " + split.method() + ", run is " + s.method());
@@ -85,6 +86,9 @@ public final class FederatedRun implements AutoCloseable {
     /** Runs every round; the listener sees each round's statistics as it ends. */
     public List<RoundStats> run(Listener listener) {
         List<RoundStats> out = new ArrayList<>();
+        // Per-layer emulator figures on the public held-out split: fresh adapter before any alignment, and at the end.
+        boolean measureLayers = split.hasEmulator() && !evalData.publicHeldOut().isEmpty();
+        if (measureLayers) layersBefore = EmulatorLayers.measure(full, compressed, split, evalData.publicHeldOut(), s.align().maskPadding());
         if (split.method() == Method.FEDBIOT)
             for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
         for (int t = 0; t < s.rounds(); t++) {
@@ -130,6 +134,7 @@ public final class FederatedRun implements AutoCloseable {
             out.add(st);
             if (listener != null) listener.onRound(st);
         }
+        if (measureLayers) layersAfter = EmulatorLayers.measure(full, compressed, split, evalData.publicHeldOut(), s.align().maskPadding());
         return out;
     }
 
@@ -194,6 +199,12 @@ public final class FederatedRun implements AutoCloseable {
     public LlamaModel compressedModel() { return compressed; }
     public Split split() { return split; }
     public long packageBytes() { return packageBytes; }
+
+    /** Per-emulator-layer NMSE/KL on the public held-out split before pre-alignment; null until run, or without emulator or public data. */
+    public EmulatorLayers emulatorLayersBefore() { return layersBefore; }
+
+    /** The same after the last round (final adapter, last alignment); null until run has finished. */
+    public EmulatorLayers emulatorLayersAfter() { return layersAfter; }
 
     @Override
     public void close() {

@@ -26,6 +26,12 @@ public final class MarkdownReport {
      * @param untuned the untuned model's metrics by the same keys ("AdapEmu/loss", ...); empty for none
      */
     public static Path write(Path dir, List<RoundRecord> records, Map<String, Double> untuned) throws IOException {
+        return write(dir, records, untuned, List.of());
+    }
+
+    /** As above, with a section of per-emulator-layer NMSE/KL (before alignment, after the last round) when {@code layers} is not empty. */
+    public static Path write(Path dir, List<RoundRecord> records, Map<String, Double> untuned, List<LayerTable.Group> layers)
+            throws IOException {
         List<String> methods = Plots.methods(records);
         TreeSet<String> metrics = new TreeSet<>();
         for (RoundRecord r : records) for (String k : r.eval().keySet()) metrics.add(metricOf(k));
@@ -62,6 +68,14 @@ public final class MarkdownReport {
                     .append(" | ").append(fmt(mean(records, m, RoundRecord::wallSeconds))).append(" |\n");
         }
         md.append('\n');
+
+        if (!layers.isEmpty()) {
+            String before = "before alignment", after = "after the last round";
+            md.append("## Emulator layers\n\nOn the public held-out split: the fresh adapter before pre-alignment, and the "
+                    + "final adapter and emulator after the last round.\n\n").append(LayerTable.markdown(layers, before, after));
+            LayerPlot.write(layers, before, after, dir.resolve("emulator_layers.png"));
+            md.append("\n![per-layer NMSE and KL of the emulator](emulator_layers.png)\n\n");
+        }
 
         md.append("## Plots\n\n");
         Plots.trainLoss(records, dir.resolve("train_loss.png"));

@@ -60,6 +60,17 @@ class RunCommandTest {
         String report = Files.readString(tmp.resolve("run/report.md"));
         for (String m : methods) assertTrue(report.contains(m), m);
         assertTrue(report.contains("| untuned |"), report);
+        // The run's emulator per layer (a = 1, β = 0.5: FedBiOT keeps teacher 0 and 3 of [0, 4); FedOT keeps 2 of [2, 3)).
+        assertTrue(report.contains("## Emulator layers"), report);
+        assertTrue(report.contains("| FedBiOT | 0, 3 | 1, 2 |") && report.contains("| FedOT | 2 | none |"), report);
+        assertTrue(report.contains("| FedBiOT | 0 | 0 | 2 |") && report.contains("| FedBiOT | 1 | 3 | 3 |"), report);
+        String layers = report.substring(report.indexOf("## Emulator layers"), report.indexOf("## Plots"));
+        assertFalse(layers.contains("FedLoRA"), "FedLoRA has no emulator");
+        assertTrue(Files.size(tmp.resolve("run/emulator_layers.png")) > 1000);
+        List<RoundRecord> untuned = RoundCsv.read(tmp.resolve("run/untuned.csv"));
+        assertEquals(1, untuned.size());
+        assertEquals("untuned", untuned.getFirst().method());
+        assertTrue(Double.isFinite(untuned.getFirst().metric("AdapFu/client_loss")), untuned.toString());
         assertTrue(Files.exists(tmp.resolve("run/rounds.arrow")));
         assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/round-1/adapter_model.safetensors")));
     }
