@@ -3,6 +3,7 @@ package io.fedbiot.data;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fedbiot.engine.io.TempFiles;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -120,7 +121,7 @@ public final class DatasetCache {
         TokenizedDataset data = new ExampleEncoder(tokenizer, maxLen).build(source, format, bad);
         if (bad.total() > 0) log.accept(source + ": skipped " + bad.total() + " bad rows " + bad.counts());
 
-        Path tmp = Files.createTempFile(cacheDir, slot + ".", ".arrow.tmp");
+        Path tmp = TempFiles.createSibling(cacheDir, slot + ".", ".arrow.tmp");
         String dataName;
         long dataSize;
         String dataSha;
@@ -136,7 +137,7 @@ public final class DatasetCache {
         CacheManifest m = new CacheManifest(CACHE_VERSION, source.toAbsolutePath().normalize().toString(), format.name(),
                 attrs.size(), modified(attrs), sha256(source), tokenizer.hash(), AlpacaTemplate.VERSION, maxLen,
                 data.size(), data.tokenCount(), bad.counts(), dataName, dataSize, dataSha);
-        Path manifestTmp = Files.createTempFile(cacheDir, slot + ".", ".manifest.tmp");
+        Path manifestTmp = TempFiles.createSibling(cacheDir, slot + ".", ".manifest.tmp");
         try {
             Files.writeString(manifestTmp, JSON.writeValueAsString(m), StandardCharsets.UTF_8);
             moveAtomically(manifestTmp, cacheDir.resolve(slot + ".manifest.json"));

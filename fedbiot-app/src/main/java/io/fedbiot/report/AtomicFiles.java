@@ -1,5 +1,7 @@
 package io.fedbiot.report;
 
+import io.fedbiot.engine.io.TempFiles;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -19,7 +21,7 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        Path tmp = TempFiles.createSibling(dir, "." + abs.getFileName() + ".", ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 body.write(out);

@@ -44,7 +44,7 @@ final class HfWriter {
         // A stale index would point readers at old shards: the single file is now the truth.
         Files.deleteIfExists(dir.resolve(HfReader.INDEX));
         Path cfg = dir.resolve("config.json");
-        Path tmp = Files.createTempFile(dir, ".config.json.", ".tmp");
+        Path tmp = TempFiles.createSibling(dir, ".config.json.", ".tmp");
         try {
             Files.writeString(tmp, HfConfig.toJson(c), StandardCharsets.UTF_8);
             Files.move(tmp, cfg, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -72,7 +72,7 @@ public final class PeftAdapter {
         for (LoraTarget t : new TreeSet<>(lc.targets())) targets.add(t.hfModule().substring(t.hfModule().indexOf('.') + 1));
         ArrayNode layers = cfg.putArray("layers_to_transform");
         for (int l : set.layers()) layers.add(l);
-        Path tmp = Files.createTempFile(dir, "." + CONFIG + ".", ".tmp");
+        Path tmp = TempFiles.createSibling(dir, "." + CONFIG + ".", ".tmp");
         try {
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), cfg);
             Files.move(tmp, dir.resolve(CONFIG), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -68,7 +68,7 @@ public final class SafetensorsWriter {
 
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp = TempFiles.createSibling(dir, "." + file.getFileName() + ".", ".tmp");
         boolean done = false;
         try (Arena scratch = Arena.ofConfined()) {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
