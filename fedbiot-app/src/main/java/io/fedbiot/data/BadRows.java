@@ -6,10 +6,15 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Where bad rows go: under {@link BadRowPolicy#SKIP} each is counted by reason and logged as one
- * line to the warning sink; under {@link BadRowPolicy#FAIL} the first one throws. Not thread-safe.
+ * Where bad rows go: under {@link BadRowPolicy#SKIP} each is counted by reason and the first
+ * {@link #LISTED_PER_REASON} of each reason are logged as one line each to the warning sink (then one
+ * line saying the rest go uncounted in the log; the counts stay exact); under {@link BadRowPolicy#FAIL}
+ * the first one throws. Not thread-safe.
  */
 public final class BadRows {
+    /** Rows logged by number for each reason; a dataset with thousands of over-long rows stays readable. */
+    public static final int LISTED_PER_REASON = 20;
+
     private final BadRowPolicy policy;
     private final Consumer<String> warnings;
     private final EnumMap<BadRowReason, Integer> counts = new EnumMap<>(BadRowReason.class);
@@ -36,8 +41,11 @@ public final class BadRows {
     public void report(String source, int row, BadRowReason reason, String expected) throws DataFormatException {
         String message = message(source, row, reason, expected);
         if (policy == BadRowPolicy.FAIL) throw new DataFormatException(message);
-        counts.merge(reason, 1, Integer::sum);
-        warnings.accept("skipped " + message);
+        int seen = counts.merge(reason, 1, Integer::sum);
+        if (seen <= LISTED_PER_REASON) warnings.accept("skipped " + message);
+        if (seen == LISTED_PER_REASON) {
+            warnings.accept(source + ": further " + reason + " rows are skipped without a line each (the total follows)");
+        }
     }
 
     /** Bad rows seen so far, by reason (only reasons that occurred). */

@@ -67,6 +67,20 @@ class BadRowsTest {
     }
 
     @Test
+    void manyRowsOfOneReasonAreCountedExactlyButListedOnlyUpToTheCap() throws DataFormatException {
+        List<String> warnings = new ArrayList<>();
+        BadRows bad = new BadRows(BadRowPolicy.SKIP, warnings::add);
+        int n = BadRows.LISTED_PER_REASON * 3;
+        for (int row = 1; row <= n; row++) bad.report("big.jsonl", row, BadRowReason.TOO_LONG, "expected at most 8 tokens");
+        bad.report("big.jsonl", n + 1, BadRowReason.EMPTY_TARGET, "expected a non-empty response");
+        assertEquals(Map.of(BadRowReason.TOO_LONG, n, BadRowReason.EMPTY_TARGET, 1), bad.counts());
+        assertEquals(BadRows.LISTED_PER_REASON + 2, warnings.size());
+        assertTrue(warnings.get(BadRows.LISTED_PER_REASON - 1).contains("big.jsonl row " + BadRows.LISTED_PER_REASON + ": TOO_LONG"));
+        assertTrue(warnings.get(BadRows.LISTED_PER_REASON).contains("further TOO_LONG rows"), warnings.get(BadRows.LISTED_PER_REASON));
+        assertTrue(warnings.getLast().contains("row " + (n + 1) + ": EMPTY_TARGET"), warnings.getLast());
+    }
+
+    @Test
     void failThrowsNamingFileAndRow() throws IOException {
         Path f = damagedGsm8k();
         DataFormatException e = assertThrows(DataFormatException.class,
