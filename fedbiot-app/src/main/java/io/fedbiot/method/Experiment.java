@@ -154,7 +154,8 @@ public final class Experiment {
         return m;
     }
 
-    private FederatedRun.Settings settings(Method method, long seed) {
+    /** The run settings this config gives for one method and seed (the Flight server uses the same). */
+    public FederatedRun.Settings settings(Method method, long seed) {
         var lc = cfg.lora();
         EnumSet<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
         for (String t : lc.targets()) targets.add(LoraTarget.parse(t));
@@ -202,7 +203,8 @@ public final class Experiment {
         return rows.length <= n ? rows : Arrays.copyOf(rows, n);
     }
 
-    private Tokenizer tokenizer(Checkpoint ck) throws IOException {
+    /** The config's tokenizer, or the one inside the checkpoint. */
+    public Tokenizer tokenizer(Checkpoint ck) throws IOException {
         if (cfg.tokenizer() != null) return Tokenizers.load(cfg.tokenizer());
         if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(cfg.model());
         if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
