@@ -14,7 +14,7 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,14 +35,8 @@ public final class FederationChannel implements AutoCloseable {
         Location at = trustedCa != null ? Location.forGrpcTls(server.host(), server.port())
                 : Location.forGrpcInsecure(server.host(), server.port());
         var b = FlightClient.builder(alloc, at).maxInboundMessageSize(64 << 20);
-        if (trustedCa != null) {
-            try (InputStream ca = Files.newInputStream(trustedCa)) {
-                b.useTls().trustedCertificates(ca);
-                client = b.build();
-            }
-        } else {
-            client = b.build();
-        }
+        if (trustedCa != null) b.useTls().trustedCertificates(new ByteArrayInputStream(Files.readAllBytes(trustedCa)));
+        client = b.build();
         auth = new CredentialCallOption(new BearerCredentialWriter(token));
     }
 

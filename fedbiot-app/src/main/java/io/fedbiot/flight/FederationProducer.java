@@ -34,6 +34,7 @@ final class FederationProducer extends NoOpFlightProducer {
     private int client(CallContext ctx) {
         int k = t.clientIndex(ctx.peerIdentity());
         if (k < 0) throw CallStatus.UNAUTHENTICATED.withDescription("unknown client").toRuntimeException();
+        t.touch(k);
         return k;
     }
 

@@ -14,7 +14,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -71,11 +71,8 @@ public final class FlightTransport implements Transport {
         Location at = opts.tls() ? Location.forGrpcTls(opts.host(), opts.port()) : Location.forGrpcInsecure(opts.host(), opts.port());
         var b = FlightServer.builder(alloc, at, new FederationProducer(this, alloc, log))
                 .headerAuthenticator(new TokenAuthenticator(tokens, log));
-        if (opts.tls()) {
-            try (InputStream cert = Files.newInputStream(opts.tlsCert()); InputStream key = Files.newInputStream(opts.tlsKey())) {
-                b.useTls(cert, key);
-            }
-        }
+        if (opts.tls()) // read now: the builder reads its streams only in build()
+            b.useTls(new ByteArrayInputStream(Files.readAllBytes(opts.tlsCert())), new ByteArrayInputStream(Files.readAllBytes(opts.tlsKey())));
         b.maxInboundMessageSize(64 << 20);
         this.server = b.build();
         server.start();
@@ -134,6 +131,14 @@ public final class FlightTransport implements Transport {
 
     int clientIndex(String name) {
         return tokens.indexOf(name);
+    }
+
+    /** Any authenticated call counts as the client being connected. */
+    void touch(int client) {
+        synchronized (lock) {
+            slots[client].lastSeen = System.nanoTime();
+            lock.notifyAll();
+        }
     }
 
     /** Work for one client's poll: its open round, else idle after {@code poll}, or done. */

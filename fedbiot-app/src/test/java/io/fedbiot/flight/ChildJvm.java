@@ -44,8 +44,9 @@ final class ChildJvm implements AutoCloseable {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-XX:ActiveProcessorCount"))
                 cmd.add(a);
-        // One kernel thread: with two, the same run has been seen to end in either of two results
-        // from one JVM to the next, which a bit-for-bit comparison cannot use.
+        // One kernel thread each: four JVMs share the machine (results do not depend on the thread count).
+        String shared = System.getProperty("fedbiot.shared");
+        if (shared != null) cmd.add("-Dfedbiot.shared=" + Path.of(shared).toAbsolutePath());
         cmd.addAll(List.of("-Xmx384m", "-XX:ActiveProcessorCount=1", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();

@@ -1,5 +1,6 @@
 package io.fedbiot.flight;
 
+import io.fedbiot.method.FederatedRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,18 +25,14 @@ class FederationProcessesTest {
 
     @TempDir
     static Path refDir;
-    static ServerState reference;
+    static FederatedRun.Snapshot reference;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void reference() throws Exception {
-        // In a JVM like the others: every JVM of these tests runs the kernels on one thread (see ChildJvm).
-        try (ChildJvm ref = ChildJvm.start("reference", refDir, ReferenceMain.class.getName(), refDir.toString(), "" + ROUNDS)) {
-            assertEquals(0, ref.exit(STEP), ref.output());
-        }
-        reference = ServerState.load(refDir.resolve("reference"));
+        reference = new FlightFixture(refDir, ROUNDS).inProcess();
     }
 
     private static ChildJvm server(FlightFixture f, String listen, String... extra) throws Exception {
@@ -53,8 +50,8 @@ class FederationProcessesTest {
         ServerState s = ServerState.load(dir.resolve("state"));
         assertNotNull(s, "no state written");
         assertEquals(ROUNDS, s.nextRound());
-        assertArrayEquals(reference.adapterValues(), s.adapterValues(), "final adapter differs from the in-process run");
-        assertArrayEquals(reference.emulatorValues(), s.emulatorValues(), "final emulator differs from the in-process run");
+        assertArrayEquals(reference.adapter(), s.adapterValues(), "final adapter differs from the in-process run");
+        assertArrayEquals(reference.emulator(), s.emulatorValues(), "final emulator differs from the in-process run");
         assertTrue(Files.exists(dir.resolve("state/adapter/adapter_model.safetensors")));
     }
 
