@@ -27,17 +27,32 @@ public final class FederationChannel implements AutoCloseable {
     static final long MAX_DOWNLOAD = 64L << 30;
 
     private final BufferAllocator alloc = new RootAllocator();
-    private final FlightClient client;
+    private final Location at;
+    private final byte[] trustedCa;
     private final CallOption auth;
+    private FlightClient client;
 
     /** {@code trustedCa}: PEM certificate(s) to trust; given, the connection uses TLS. */
     public FederationChannel(Endpoint server, String token, Path trustedCa) throws IOException {
-        Location at = trustedCa != null ? Location.forGrpcTls(server.host(), server.port())
-                : Location.forGrpcInsecure(server.host(), server.port());
-        var b = FlightClient.builder(alloc, at).maxInboundMessageSize(64 << 20);
-        if (trustedCa != null) b.useTls().trustedCertificates(new ByteArrayInputStream(Files.readAllBytes(trustedCa)));
-        client = b.build();
+        at = trustedCa != null ? Location.forGrpcTls(server.host(), server.port()) : Location.forGrpcInsecure(server.host(), server.port());
+        this.trustedCa = trustedCa == null ? null : Files.readAllBytes(trustedCa);
+        client = connect();
         auth = new CredentialCallOption(new BearerCredentialWriter(token));
+    }
+
+    private FlightClient connect() {
+        var b = FlightClient.builder(alloc, at).maxInboundMessageSize(64 << 20);
+        if (trustedCa != null) b.useTls().trustedCertificates(new ByteArrayInputStream(trustedCa));
+        return b.build();
+    }
+
+    /**
+     * A fresh connection: after the server went away, gRPC waits out a growing back-off before it
+     * dials again; a restarted server is found at once this way.
+     */
+    public void reconnect() throws InterruptedException {
+        client.close();
+        client = connect();
     }
 
     public TensorReader.Read fetchPackage() {

@@ -47,7 +47,7 @@ public final class FederationClient {
 
     public Summary run() throws IOException, InterruptedException {
         try (FederationChannel ch = new FederationChannel(o.server(), o.token(), o.trustedCa()); Arena arena = Arena.ofShared()) {
-            TensorReader.Read pr = retry("fetching the model", ch::fetchPackage);
+            TensorReader.Read pr = retry(ch, "fetching the model", ch::fetchPackage);
             Wire.Package h = Wire.parse(pr.header(), Wire.Package.class, "package");
             ClientPackage pkg = PackageCodec.build(h, pr.tensors(), Backends.java(), arena);
             log.accept("client " + h.name() + " (#" + h.client() + "): model of " + pr.tensors().size() + " tensors, "
@@ -64,7 +64,7 @@ public final class FederationClient {
             try (FedClient fc = new FedClient(h.client(), batches)) {
                 fc.receive(pkg);
                 while (true) {
-                    TensorReader.Read wr = retry("asking for work", () -> ch.fetchWork(roundShapes));
+                    TensorReader.Read wr = retry(ch, "asking for work", () -> ch.fetchWork(roundShapes));
                     Wire.Work w = Wire.parse(wr.header(), Wire.Work.class, "work");
                     if ("done".equals(w.kind())) break;
                     if (!"round".equals(w.kind())) continue;
@@ -79,7 +79,7 @@ public final class FederationClient {
                     Wire.Upload up = new Wire.Upload(u.round(), u.samples(), u.nanSkipped(), u.meanLoss(), u.tokens(), u.seqLen());
                     List<WireTensor> out = ac.split(u.adapter());
                     try {
-                        retry("uploading", () -> {
+                        retry(ch, "uploading", () -> {
                             ch.upload(up, out);
                             return null;
                         });
@@ -100,7 +100,7 @@ public final class FederationClient {
     }
 
     /** Retries while the server is unreachable, up to {@code reconnect} from the first failure. */
-    private <T> T retry(String what, Supplier<T> call) throws InterruptedException {
+    private <T> T retry(FederationChannel ch, String what, Supplier<T> call) throws InterruptedException {
         long first = 0;
         long sleep = 100;
         while (true) {
@@ -119,6 +119,7 @@ public final class FederationClient {
                     throw new IllegalStateException(what + ": server unreachable for " + o.reconnect().toSeconds() + " s", e);
                 Thread.sleep(sleep);
                 sleep = Math.min(1000, sleep * 2);
+                ch.reconnect();
             }
         }
     }

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  * that SIGKILLs it if still alive.
  */
 final class ChildJvm implements AutoCloseable {
+    static final int STILL_RUNNING = Integer.MIN_VALUE;
+
     private final String name;
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -74,10 +76,9 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** Waits for the exit code, up to {@code timeout}. */
+    /** Waits for the exit code, up to {@code timeout}; {@link #STILL_RUNNING} if it has not exited by then. */
     int exit(Duration timeout) throws InterruptedException {
-        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-            throw new AssertionError(name + " still running after " + timeout.toSeconds() + " s; output:\n" + output());
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) return STILL_RUNNING;
         reader.join(Duration.ofSeconds(5));
         return process.exitValue();
     }
@@ -86,6 +87,10 @@ final class ChildJvm implements AutoCloseable {
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    String name() {
+        return name;
     }
 
     String output() {

@@ -55,6 +55,12 @@ class FederationProcessesTest {
         assertTrue(Files.exists(dir.resolve("state/adapter/adapter_model.safetensors")));
     }
 
+    private static String outputs(List<ChildJvm> procs) {
+        StringBuilder b = new StringBuilder();
+        for (ChildJvm p : procs) b.append("---- ").append(p.name()).append('\n').append(p.output()).append('\n');
+        return b.toString();
+    }
+
     @Test
     void threeClientProcessesEqualTheInProcessRun() throws Exception {
         FlightFixture f = new FlightFixture(tmp, ROUNDS);
@@ -64,9 +70,9 @@ class FederationProcessesTest {
             procs.add(srv);
             String at = port(srv);
             for (int k = 0; k < 3; k++) procs.add(ChildJvm.cli(FlightFixture.NAMES[k], tmp, f.clientArgs(k, at)));
-            assertEquals(0, srv.exit(STEP), srv.output());
+            assertEquals(0, srv.exit(STEP), () -> outputs(procs));
             for (int k = 1; k <= 3; k++) {
-                assertEquals(0, procs.get(k).exit(STEP), procs.get(k).output());
+                assertEquals(0, procs.get(k).exit(STEP), () -> outputs(procs));
                 assertTrue(procs.get(k).output().contains("rounds trained: " + ROUNDS), procs.get(k).output());
             }
             for (String tok : FlightFixture.TOKENS)
@@ -93,8 +99,8 @@ class FederationProcessesTest {
             ChildJvm second = server(f, at);
             procs.add(second);
             second.await("resuming after round 0", STEP);
-            assertEquals(0, second.exit(STEP), second.output());
-            for (int k = 1; k <= 3; k++) assertEquals(0, procs.get(k).exit(STEP), procs.get(k).output());
+            assertEquals(0, second.exit(STEP), () -> outputs(procs));
+            for (int k = 1; k <= 3; k++) assertEquals(0, procs.get(k).exit(STEP), () -> outputs(procs));
         } finally {
             for (ChildJvm p : procs) p.close();
         }
@@ -107,7 +113,7 @@ class FederationProcessesTest {
         FlightFixture f = new FlightFixture(tmp, ROUNDS);
         List<ChildJvm> procs = new ArrayList<>();
         try {
-            ChildJvm srv = server(f, "127.0.0.1:0", "--deadline", "8", "--live", "3");
+            ChildJvm srv = server(f, "127.0.0.1:0", "--deadline", "30", "--live", "3");
             procs.add(srv);
             String at = port(srv);
             for (int k = 0; k < 2; k++) procs.add(ChildJvm.cli(FlightFixture.NAMES[k], tmp, f.clientArgs(k, at)));
@@ -118,8 +124,8 @@ class FederationProcessesTest {
             srv.await("round 0: 2 of 3 updates, left out \\(failed, disconnected or late\\): \\[carol]", STEP);
             ChildJvm carol = ChildJvm.cli("carol", tmp, f.clientArgs(2, at));
             procs.add(carol);
-            assertEquals(0, srv.exit(STEP), srv.output());
-            assertEquals(0, carol.exit(STEP), carol.output());
+            assertEquals(0, srv.exit(STEP), () -> outputs(procs));
+            assertEquals(0, carol.exit(STEP), () -> outputs(procs));
         } finally {
             for (ChildJvm p : procs) p.close();
         }
