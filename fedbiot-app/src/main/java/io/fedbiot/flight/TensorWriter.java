@@ -25,7 +25,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class TensorWriter {
     /** Values per record batch: 4 MiB of float32. */
     public static final int CHUNK = 1 << 20;
-    private static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /**
+     * How long a stream may stay not-ready before the peer counts as gone: a dropped connection
+     * never turns ready again and surfaces no error to a writer that only waits.
+     */
+    private static final long READY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(15);
 
     private TensorWriter() {}
 
@@ -63,7 +67,7 @@ public final class TensorWriter {
     private static void awaitReady(OutboundStreamListener out) {
         long end = System.nanoTime() + READY_WAIT_NANOS;
         while (!out.isReady()) {
-            if (System.nanoTime() > end) throw new IllegalStateException("peer stopped reading for 120 s");
+            if (System.nanoTime() > end) throw org.apache.arrow.flight.CallStatus.UNAVAILABLE.withDescription("peer stopped reading for 15 s").toRuntimeException();
             LockSupport.parkNanos(50_000);
         }
     }
