@@ -63,7 +63,7 @@ public final class Wire {
         return json(o).getBytes(StandardCharsets.UTF_8);
     }
 
-    static <T> T parse(String s, Class<T> type, String what) {
+    public static <T> T parse(String s, Class<T> type, String what) {
         try {
             return JSON.readValue(s, type);
         } catch (JsonProcessingException e) {
