@@ -165,7 +165,8 @@ public final class Experiment {
         return m;
     }
 
-    private FederatedRun.Settings settings(Method method, long seed) {
+    /** The run settings this config gives for one method and seed (the Flight server uses the same). */
+    public FederatedRun.Settings settings(Method method, long seed) {
         var lc = cfg.lora();
         EnumSet<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
         for (String t : lc.targets()) targets.add(LoraTarget.parse(t));
@@ -213,7 +214,8 @@ public final class Experiment {
         return rows.length <= n ? rows : Arrays.copyOf(rows, n);
     }
 
-    private Tokenizer tokenizer(Checkpoint ck) throws IOException {
+    /** The config's tokenizer, or the one inside or beside the checkpoint. */
+    public Tokenizer tokenizer(Checkpoint ck) throws IOException {
         return tokenizer(ck, cfg.model(), cfg.tokenizer(), "set tokenizer in the config");
     }
 

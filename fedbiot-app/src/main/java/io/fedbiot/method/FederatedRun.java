@@ -32,12 +32,45 @@ public final class FederatedRun implements AutoCloseable {
         }
     }
 
+    /** The rounds' RNG draws are recorded so a restarted server can replay them (Rng exposes no state). */
+    private static final class DrawLog {
+        private final Rng rng;
+        private final List<Long> draws = new ArrayList<>(); // a bound for nextInt, -1 for nextLong
+
+        DrawLog(Rng rng) {
+            this.rng = rng;
+        }
+
+        int nextInt(int bound) {
+            draws.add((long) bound);
+            return rng.nextInt(bound);
+        }
+
+        long nextLong() {
+            draws.add(-1L);
+            return rng.nextLong();
+        }
+
+        long[] draws() {
+            return draws.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        void replay(long[] log) {
+            if (!draws.isEmpty()) throw new IllegalStateException("restore needs a run that has not drawn yet");
+            for (long d : log) {
+                if (d < 0) nextLong();
+                else nextInt(Math.toIntExact(d));
+            }
+        }
+    }
+
     /** Held-out batches: one list per client, and the public held-out split. */
     public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {}
 
     public record RoundStats(int round, int[] selected, double clientLoss, int nanSkipped, Alignment.Result align,
                              Map<String, Double> eval, long bytesDownPerClient, long bytesUpPerClient,
-                             double clientFlops, double alignSeconds, double alignFlops, double wallSeconds) {}
+                             double clientFlops, double alignSeconds, double alignFlops, double wallSeconds,
+                             int[] included) {}
 
     @FunctionalInterface
     public interface Listener {
@@ -53,7 +86,7 @@ public final class FederatedRun implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final LoraSet adapter, emulator;
     private final LlamaModel full, compressed;
-    private final Rng sampler;
+    private final DrawLog sampler;
     private final long packageBytes;
     private EmulatorLayers layersBefore, layersAfter;
 
@@ -68,7 +101,7 @@ public final class FederatedRun implements AutoCloseable {
         Backend be = base.tokEmbeddings().backend();
         Rng root = new Rng(s.seed());
         Rng init = root.split();
-        this.sampler = root.split();
+        this.sampler = new DrawLog(root.split());
         adapter = LoraSet.create(base.config(), s.lora(), split.adapter(), be, arena, init);
         adapter.params().setTrainable(false);
         emulator = split.hasEmulator() ? LoraSet.create(base.config(), s.lora(), split.kept(), be, arena, init) : null;
@@ -83,54 +116,21 @@ public final class FederatedRun implements AutoCloseable {
         for (int k = 0; k < transport.clients(); k++) transport.deliver(k, pkg);
     }
 
+    /**
+     * Everything a resumed server needs besides the config (ALGORITHM.md §6 state): the global
+     * adapter and emulator LoRA (flat blocks) and the sampler's draws so far (replayed on restore).
+     */
+    public record Snapshot(float[] adapter, float[] emulator, long[] samplerDraws) {}
+
     /** Runs every round; the listener sees each round's statistics as it ends. */
     public List<RoundStats> run(Listener listener) {
-        List<RoundStats> out = new ArrayList<>();
         // Per-layer emulator figures on the public held-out split: fresh adapter before any alignment, and at the end.
         boolean measureLayers = split.hasEmulator() && !evalData.publicHeldOut().isEmpty();
         if (measureLayers) layersBefore = EmulatorLayers.measure(full, compressed, split, evalData.publicHeldOut(), s.align().maskPadding());
-        if (split.method() == Method.FEDBIOT)
-            for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+        prealign();
+        List<RoundStats> out = new ArrayList<>();
         for (int t = 0; t < s.rounds(); t++) {
-            long t0 = System.nanoTime();
-            Alignment.Result align = null;
-            double alignSeconds = 0, alignFlops = 0;
-            if (split.method() == Method.FEDBIOT && t > 0) {
-                long a0 = System.nanoTime();
-                align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
-                alignSeconds = (System.nanoTime() - a0) / 1e9;
-                alignFlops = align.tokens() * Costs.alignStep(base.config(), split, 1, align.seqLen());
-            }
-            int[] selected = select();
-            float[] adapterFlat = adapter.params().flat().toFloatArray();
-            float[] emulatorFlat = split.method() == Method.FEDBIOT ? emulator.params().flat().toFloatArray() : null;
-            List<LoraSet> updates = new ArrayList<>();
-            long[] samples = new long[selected.length];
-            double lossSum = 0, clientFlops = 0;
-            int nan = 0;
-            long down = 0, up = 0;
-            try (Arena roundArena = Arena.ofShared()) {
-                for (int i = 0; i < selected.length; i++) {
-                    RoundPayload p = new RoundPayload(t, adapterFlat, emulatorFlat, s.client(), sampler.nextLong());
-                    ClientUpdate u = transport.round(selected[i], p);
-                    if (u.adapter().length != adapterFlat.length)
-                        throw new IllegalStateException("client " + selected[i] + " sent " + u.adapter().length
-                                + " adapter values, expected " + adapterFlat.length);
-                    LoraSet set = LoraSet.empty(base.config(), s.lora(), split.adapter(), adapter.params().flat().backend(), roundArena);
-                    set.params().flat().copyFrom(u.adapter());
-                    updates.add(set);
-                    samples[i] = u.samples();
-                    clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
-                    lossSum += u.meanLoss();
-                    nan += u.nanSkipped();
-                    down = p.bytes();
-                    up = u.bytes();
-                }
-                FedAvg.average(adapter, updates, samples);
-            }
-            Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
-            RoundStats st = new RoundStats(t, selected, lossSum / selected.length, nan, align, eval, down, up,
-                    clientFlops / selected.length, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9);
+            RoundStats st = round(t);
             out.add(st);
             if (listener != null) listener.onRound(st);
         }
@@ -138,12 +138,82 @@ public final class FederatedRun implements AutoCloseable {
         return out;
     }
 
-    /** m of K clients uniformly without replacement, ascending; all when sample is 0 or >= K. */
-    private int[] select() {
-        int K = transport.clients();
+    /** Pre-alignment (FedBiOT only): {@code prealign} alignment calls with the initial adapter. */
+    public void prealign() {
+        if (split.method() == Method.FEDBIOT)
+            for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+    }
+
+    /**
+     * Round t: alignment (FedBiOT, t > 0), sampling among the clients the transport has, local
+     * training, FedAvg over the updates that came back (a transport may leave out clients that
+     * failed; none back leaves the adapter as it was), evaluation when due.
+     */
+    public RoundStats round(int t) {
+        long t0 = System.nanoTime();
+        Alignment.Result align = null;
+        double alignSeconds = 0, alignFlops = 0;
+        if (split.method() == Method.FEDBIOT && t > 0) {
+            long a0 = System.nanoTime();
+            align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+            alignSeconds = (System.nanoTime() - a0) / 1e9;
+            alignFlops = align.tokens() * Costs.alignStep(base.config(), split, 1, align.seqLen());
+        }
+        int[] selected = select(transport.available());
+        float[] adapterFlat = adapter.params().flat().toFloatArray();
+        float[] emulatorFlat = split.method() == Method.FEDBIOT ? emulator.params().flat().toFloatArray() : null;
+        List<RoundPayload> payloads = new ArrayList<>();
+        for (int i = 0; i < selected.length; i++)
+            payloads.add(new RoundPayload(t, adapterFlat, emulatorFlat, s.client(), sampler.nextLong()));
+        List<ClientUpdate> back = transport.roundAll(selected, payloads);
+        List<LoraSet> updates = new ArrayList<>();
+        long[] samples = new long[back.size()];
+        int[] included = new int[back.size()];
+        double lossSum = 0, clientFlops = 0;
+        int nan = 0;
+        long down = payloads.isEmpty() ? 0 : payloads.get(0).bytes(), up = 0;
+        try (Arena roundArena = Arena.ofShared()) {
+            for (int i = 0; i < back.size(); i++) {
+                ClientUpdate u = back.get(i);
+                if (u.adapter().length != adapterFlat.length)
+                    throw new IllegalStateException("client " + u.client() + " sent " + u.adapter().length
+                            + " adapter values, expected " + adapterFlat.length);
+                LoraSet set = LoraSet.empty(base.config(), s.lora(), split.adapter(), adapter.params().flat().backend(), roundArena);
+                set.params().flat().copyFrom(u.adapter());
+                updates.add(set);
+                samples[i] = u.samples();
+                included[i] = u.client();
+                clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
+                lossSum += u.meanLoss();
+                nan += u.nanSkipped();
+                up = u.bytes();
+            }
+            if (!updates.isEmpty()) FedAvg.average(adapter, updates, samples);
+        }
+        Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
+        int n = Math.max(1, back.size());
+        return new RoundStats(t, selected, back.isEmpty() ? Double.NaN : lossSum / n, nan, align, eval, down, up,
+                clientFlops / n, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9, included);
+    }
+
+    /** The state after the last completed round. */
+    public Snapshot snapshot() {
+        return new Snapshot(adapter.params().flat().toFloatArray(),
+                emulator == null ? null : emulator.params().flat().toFloatArray(), sampler.draws());
+    }
+
+    /** Puts back a snapshot taken from a run with the same base, split and settings. */
+    public void restore(Snapshot snap) {
+        adapter.params().flat().copyFrom(snap.adapter());
+        if (emulator != null) emulator.params().flat().copyFrom(snap.emulator());
+        sampler.replay(snap.samplerDraws());
+    }
+
+    /** m of the available clients uniformly without replacement, ascending; all when sample is 0 or >= their number. */
+    private int[] select(int[] pool) {
+        int K = pool.length;
         int m = s.sample() == 0 || s.sample() >= K ? K : s.sample();
-        int[] idx = new int[K];
-        for (int i = 0; i < K; i++) idx[i] = i;
+        int[] idx = pool.clone();
         for (int i = 0; i < m; i++) {
             int j = i + sampler.nextInt(K - i);
             int tmp = idx[i];

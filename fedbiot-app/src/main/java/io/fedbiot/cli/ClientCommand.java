@@ -1,0 +1,76 @@
+package io.fedbiot.cli;
+
+import io.fedbiot.data.DataFormat;
+import io.fedbiot.flight.Endpoint;
+import io.fedbiot.flight.FederationClient;
+import io.fedbiot.flight.TokenTable;
+import org.apache.arrow.flight.FlightRuntimeException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** {@code fedbiot client}: one data holder of a federation over Arrow Flight. */
+@Command(name = "client", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = "Joins a `fedbiot server`: receives the compressed model once, then trains the adapter on its own data "
+                + "each round it is picked for and uploads its adapter LoRA and sample count. The data never leaves.")
+public final class ClientCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--server", required = true, paramLabel = "HOST:PORT", description = "The server's address.")
+    String server;
+
+    @Option(names = "--token-file", required = true, paramLabel = "FILE", description = "This client's token (one line).")
+    Path tokenFile;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "This client's dataset (JSON/JSONL).")
+    Path data;
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "gsm8k | dolly | alpaca | codealpaca; default: the server's config.")
+    DataFormat format;
+
+    @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "The model's tokenizer (e.g. tok512.bin).")
+    Path tokenizer;
+
+    @Option(names = "--cache", defaultValue = ".cache/fedbiot", paramLabel = "DIR", description = "Tokenized-data cache (default ${DEFAULT-VALUE}).")
+    Path cache;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM", description = "Certificate(s) to trust; given, the connection uses TLS.")
+    Path tlsCa;
+
+    @Option(names = "--reconnect", defaultValue = "120", paramLabel = "SECONDS",
+            description = "How long to keep retrying an unreachable server (default ${DEFAULT-VALUE}).")
+    long reconnect;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        try {
+            var o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, format,
+                    tokenizer, cache, Duration.ofSeconds(reconnect));
+            FederationClient.Summary s = new FederationClient(o, line -> {
+                err.println("client: " + line);
+                err.flush();
+            }).run();
+            out.println("rounds trained: " + s.trained() + ", updates accepted: " + s.accepted());
+            out.flush();
+            return 0;
+        } catch (FlightRuntimeException e) {
+            err.println("fedbiot client: " + e.status().code() + ": " + e.status().description());
+            return e.status().code() == org.apache.arrow.flight.FlightStatusCode.UNAUTHENTICATED ? 3 : 1;
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            err.println("fedbiot client: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+}

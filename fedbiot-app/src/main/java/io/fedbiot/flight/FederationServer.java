@@ -1,0 +1,165 @@
+package io.fedbiot.flight;
+
+import io.fedbiot.data.Batch;
+import io.fedbiot.data.Batcher;
+import io.fedbiot.data.DatasetCache;
+import io.fedbiot.data.Splits;
+import io.fedbiot.data.TokenizedDataset;
+import io.fedbiot.engine.io.Checkpoint;
+import io.fedbiot.engine.io.PeftAdapter;
+import io.fedbiot.engine.model.LlamaWeights;
+import io.fedbiot.method.BatchSource;
+import io.fedbiot.method.Experiment;
+import io.fedbiot.method.ExperimentConfig;
+import io.fedbiot.method.FederatedRun;
+import io.fedbiot.method.Method;
+import io.fedbiot.method.Split;
+import io.fedbiot.report.Progress;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The model owner's process: the config's first method and seed, the rounds of
+ * {@link FederatedRun} (the same loop as in-process) over a {@link FlightTransport}, and the
+ * durable state written after every round; started on a state folder that has one, it resumes
+ * after the last completed round. The clients' data lives with the clients; the server evaluates
+ * on its public held-out split only.
+ */
+public final class FederationServer {
+    public record Result(int resumedAt, List<FederatedRun.RoundStats> rounds, float[] adapter) {}
+
+    private final ExperimentConfig cfg;
+    private final TokenTable tokens;
+    private final ServerOptions opts;
+    private final Path stateDir;
+    private final boolean quiet;
+    private final Consumer<String> log;
+
+    public FederationServer(ExperimentConfig cfg, TokenTable tokens, ServerOptions opts, Path stateDir, boolean quiet, Consumer<String> log) {
+        this.cfg = cfg;
+        this.tokens = tokens;
+        this.opts = opts;
+        this.stateDir = stateDir;
+        this.quiet = quiet;
+        this.log = log;
+    }
+
+    public Result run() throws IOException {
+        Experiment exp = new Experiment(cfg);
+        Method method = cfg.methods().get(0);
+        long seed = cfg.seeds().get(0);
+        if (cfg.methods().size() > 1 || cfg.seeds().size() > 1)
+            log.accept("serving the first method and seed only: " + method.label() + ", seed " + seed);
+        Files.createDirectories(stateDir);
+        try (Checkpoint ck = Checkpoint.load(cfg.model())) {
+            LlamaWeights base = ck.weights();
+            Split split = Split.of(method, base.config().nLayers(), cfg.adapter(), cfg.beta());
+            log.accept(split.toString());
+            var d = cfg.data();
+            List<Batch> heldOut = new ArrayList<>();
+            ReplayableSource pub = null;
+            if (d.publicSet() != null && d.publicSet().path() != null) {
+                TokenizedDataset ds = DatasetCache.load(d.publicSet().path(), d.publicSet().format(), exp.tokenizer(ck), d.maxLen(),
+                        d.badRows(), d.cache(), log).dataset();
+                Splits.Split ps = Splits.split(ds.size(), 0.8, seed); // ALGORITHM.md §8, as Experiment does
+                pub = new ReplayableSource(new Batcher(ds, ps.train(), cfg.batchSize(), seed)::next);
+                int[] held = cfg.eval().maxRows() == 0 || ps.heldOut().length <= cfg.eval().maxRows() ? ps.heldOut()
+                        : Arrays.copyOf(ps.heldOut(), cfg.eval().maxRows());
+                for (int i = 0; i < held.length; i += cfg.batchSize())
+                    heldOut.add(Batch.of(ds, Arrays.copyOfRange(held, i, Math.min(held.length, i + cfg.batchSize()))));
+            }
+            if (method == Method.FEDBIOT && pub == null)
+                throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
+            var ds = new FlightTransport.DataSettings(cfg.batchSize(), d.maxLen(), d.client().format(), d.badRows(), seed);
+            String runId = method.label() + " seed " + seed + ", " + tokens.size() + " clients, " + cfg.model().getFileName();
+            try (FlightTransport transport = new FlightTransport(tokens, opts, ds, log);
+                 FederatedRun run = new FederatedRun(base, split, exp.settings(method, seed), transport, pub,
+                         new FederatedRun.EvalData(List.of(), heldOut))) {
+                ServerState state = ServerState.load(stateDir);
+                List<Map<String, Object>> metrics = new ArrayList<>();
+                int start = 0;
+                if (state != null) {
+                    if (!runId.equals(state.run()))
+                        throw new IllegalArgumentException(stateDir.resolve(ServerState.FILE) + " is for '" + state.run()
+                                + "', this config is '" + runId + "': use another --state folder");
+                    run.restore(new FederatedRun.Snapshot(state.adapterValues(), state.emulatorValues(), state.samplerDraws()));
+                    if (pub != null) pub.skip(state.publicBatches());
+                    transport.restoreCursors(state.clientCursors());
+                    metrics.addAll(state.metrics());
+                    start = state.nextRound();
+                    log.accept("resuming after round " + (start - 1) + " from " + stateDir.resolve(ServerState.FILE));
+                } else {
+                    log.accept("pre-aligning the emulator");
+                    run.prealign();
+                }
+                List<FederatedRun.RoundStats> done = new ArrayList<>();
+                try (Progress bar = Progress.start("rounds", cfg.rounds() - start, quiet)) {
+                    for (int t = start; t < cfg.rounds(); t++) {
+                        FederatedRun.RoundStats st = run.round(t);
+                        done.add(st);
+                        metrics.add(metrics(st));
+                        FederatedRun.Snapshot snap = run.snapshot();
+                        ServerState.of(runId, t + 1, snap.adapter(), snap.emulator(), snap.samplerDraws(),
+                                pub == null ? 0 : pub.drawn(), transport.cursors(), metrics).save(stateDir);
+                        log.accept("round " + t + " done: " + st.included().length + " updates, client loss "
+                                + String.format("%.4f", st.clientLoss()) + ", state saved");
+                        bar.step();
+                    }
+                }
+                PeftAdapter.save(run.adapter(), stateDir.resolve("adapter"), cfg.model().toString());
+                transport.finish(Duration.ofSeconds(10));
+                return new Result(start, done, run.adapter().params().flat().toFloatArray());
+            }
+        }
+    }
+
+    private Map<String, Object> metrics(FederatedRun.RoundStats st) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("round", st.round());
+        m.put("selected", Arrays.stream(st.selected()).mapToObj(tokens::name).toList());
+        m.put("included", Arrays.stream(st.included()).mapToObj(tokens::name).toList());
+        m.put("client_loss", st.clientLoss());
+        if (st.align() != null) {
+            m.put("align_nmse", st.align().nmse());
+            m.put("align_kl", st.align().kl());
+        }
+        m.putAll(st.eval());
+        m.put("bytes_down_per_client", st.bytesDownPerClient());
+        m.put("bytes_up_per_client", st.bytesUpPerClient());
+        m.put("wall_seconds", st.wallSeconds());
+        return m;
+    }
+
+    /** The public stream, counted so a resumed server can put a fresh one at the same batch. */
+    private static final class ReplayableSource implements BatchSource {
+        private final BatchSource source;
+        private long drawn;
+
+        ReplayableSource(BatchSource source) {
+            this.source = source;
+        }
+
+        void skip(long n) {
+            for (long i = 0; i < n; i++) next();
+        }
+
+        long drawn() {
+            return drawn;
+        }
+
+        @Override
+        public Batch next() {
+            drawn++;
+            return source.next();
+        }
+    }
+}
