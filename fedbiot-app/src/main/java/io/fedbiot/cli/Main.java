@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 @Command(name = "fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                InspectCommand.class})
+                InspectCommand.class, PretrainCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

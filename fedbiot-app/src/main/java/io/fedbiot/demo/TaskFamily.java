@@ -1,0 +1,140 @@
+package io.fedbiot.demo;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The demo's task families, one per client. Each draws a question with its exact answer in the
+ * fine-tuning phrasing ({@link #task}), and a statement of the same kind of fact in the pretraining
+ * corpus' phrasing ({@link #fact}), which never uses the task wording or "The answer is".
+ */
+public enum TaskFamily {
+    /** Sum of two digits, as a story about objects. */
+    ADD {
+        @Override
+        Task task(SplittableRandom r) {
+            int a = r.nextInt(10), b = r.nextInt(10);
+            String n = pick(r, NAMES), o = pick(r, OBJECTS);
+            String q = switch (r.nextInt(3)) {
+                case 0 -> n + " has " + count(a, o) + " and finds " + b + " more. How many " + o + "s does " + n + " have now?";
+                case 1 -> "A box holds " + count(a, o) + ". " + n + " puts in " + b + " more. How many " + o + "s are in the box?";
+                default -> n + " buys " + count(a, o) + " and then " + b + " more. How many " + o + "s did " + n + " buy?";
+            };
+            return new Task(this, q, Integer.toString(a + b));
+        }
+
+        @Override
+        String fact(SplittableRandom r) {
+            int a = r.nextInt(10), b = r.nextInt(10), s = a + b;
+            return switch (r.nextInt(3)) {
+                case 0 -> a + " plus " + b + " equals " + s + ".";
+                case 1 -> a + " and " + b + " make " + s + " together.";
+                default -> "Adding " + b + " to " + a + " gives " + s + ".";
+            };
+        }
+    },
+    /** The larger of two two-digit numbers. */
+    LARGER {
+        @Override
+        Task task(SplittableRandom r) {
+            int[] xy = twoNumbers(r);
+            int x = xy[0], y = xy[1];
+            String q = switch (r.nextInt(3)) {
+                case 0 -> "Which number is larger, " + x + " or " + y + "?";
+                case 1 -> "Of the numbers " + x + " and " + y + ", which one is bigger?";
+                default -> pick(r, NAMES) + " keeps the bigger of " + x + " and " + y + ". Which number is kept?";
+            };
+            return new Task(this, q, Integer.toString(Math.max(x, y)));
+        }
+
+        @Override
+        String fact(SplittableRandom r) {
+            int[] xy = twoNumbers(r);
+            int hi = Math.max(xy[0], xy[1]), lo = Math.min(xy[0], xy[1]);
+            return switch (r.nextInt(3)) {
+                case 0 -> hi + " is greater than " + lo + ".";
+                case 1 -> lo + " is less than " + hi + ".";
+                default -> "Counting up, " + lo + " comes before " + hi + ".";
+            };
+        }
+    },
+    /** A word spelled backwards. */
+    REVERSE {
+        @Override
+        Task task(SplittableRandom r) {
+            String w = pick(r, WORDS);
+            String q = switch (r.nextInt(3)) {
+                case 0 -> "Write the word " + w + " backwards.";
+                case 1 -> "Spell " + w + " from the last letter to the first.";
+                default -> "What is " + w + " reversed?";
+            };
+            return new Task(this, q, new StringBuilder(w).reverse().toString());
+        }
+
+        @Override
+        String fact(SplittableRandom r) {
+            String w = pick(r, WORDS), v = new StringBuilder(w).reverse().toString();
+            return switch (r.nextInt(2)) {
+                case 0 -> "Read from right to left, " + w + " becomes " + v + ".";
+                default -> "The mirror image of " + w + " is " + v + ".";
+            };
+        }
+    },
+    /** A word in capital letters. */
+    UPPER {
+        @Override
+        Task task(SplittableRandom r) {
+            String w = pick(r, WORDS);
+            String q = switch (r.nextInt(3)) {
+                case 0 -> "Write " + w + " in capital letters.";
+                case 1 -> "Change the word " + w + " to upper case.";
+                default -> "How is " + w + " written in all caps?";
+            };
+            return new Task(this, q, w.toUpperCase(Locale.ROOT));
+        }
+
+        @Override
+        String fact(SplittableRandom r) {
+            String w = pick(r, WORDS), u = w.toUpperCase(Locale.ROOT);
+            return switch (r.nextInt(2)) {
+                case 0 -> "In big letters, " + w + " is " + u + ".";
+                default -> "Shouted, the word " + w + " looks like " + u + ".";
+            };
+        }
+    };
+
+    /** One generated question and its exact answer. */
+    public record Task(TaskFamily family, String instruction, String answer) {}
+
+    static final List<String> NAMES = List.of("Ann", "Ben", "Cal", "Dora", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jill");
+    static final List<String> OBJECTS = List.of("apple", "coin", "shell", "stamp", "marble", "card", "pen", "cookie");
+    /** Short words for the string tasks. */
+    public static final List<String> WORDS = List.of("cat", "dog", "sun", "hat", "cup", "box", "fish", "bird", "tree", "milk",
+            "book", "lamp", "door", "ship", "frog", "cake", "star", "rose", "moon", "bell", "coat", "desk", "leaf", "nest",
+            "ring", "road", "sock", "wolf", "king", "bear", "corn", "drum", "fork", "goat", "hill", "kite", "lion", "mask");
+
+    abstract Task task(SplittableRandom r);
+
+    abstract String fact(SplittableRandom r);
+
+    /** The family's name in data files: add, larger, reverse, upper. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static String pick(SplittableRandom r, List<String> xs) {
+        return xs.get(r.nextInt(xs.size()));
+    }
+
+    static String count(int n, String object) {
+        return n + " " + object + (n == 1 ? "" : "s");
+    }
+
+    /** Two different numbers in 10..99. */
+    private static int[] twoNumbers(SplittableRandom r) {
+        int x = 10 + r.nextInt(90), y;
+        do y = 10 + r.nextInt(90); while (y == x);
+        return new int[]{x, y};
+    }
+}
