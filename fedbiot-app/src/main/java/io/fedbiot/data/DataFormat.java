@@ -55,8 +55,9 @@ public enum DataFormat {
     },
     /**
      * Generated exact-match tasks (the demo's): {@code family}, {@code instruction}, {@code input}
-     * (may be absent), {@code answer}; the target is "The answer is " + answer, and {@code family}
-     * and {@code answer} are kept for partitioning and scoring.
+     * and {@code solution} (both may be absent), {@code answer}; the target is the worked solution,
+     * a space, and "The answer is " + answer (as GSM8K's), and {@code family} and {@code answer}
+     * are kept for partitioning and scoring.
      */
     TASKS {
         @Override
@@ -67,7 +68,9 @@ public enum DataFormat {
             String answer = required(o, ANSWER);
             if (answer.isBlank() || answer.contains("\n") || !answer.equals(answer.strip()))
                 throw new RowProblem(BadRowReason.EMPTY_TARGET, "field \"answer\": expected one non-blank line without outer spaces");
-            return new Example(instruction, input, ANSWER_PREFIX + answer, Map.of(FAMILY, family, ANSWER, answer), source, row);
+            String solution = optional(o, "solution").strip();
+            String target = (solution.isEmpty() ? "" : solution + " ") + ANSWER_PREFIX + answer;
+            return new Example(instruction, input, target, Map.of(FAMILY, family, ANSWER, answer), source, row);
         }
     };
 

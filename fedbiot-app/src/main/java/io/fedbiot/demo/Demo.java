@@ -31,7 +31,7 @@ public final class Demo {
     public record Scale(DemoData.Sizes sizes, PretrainSettings pretrain, int rounds, int localSteps, int prealign, int evalRows) {
         public static Scale full() {
             return new Scale(new DemoData.Sizes(4000, 400, 400),
-                    new PretrainSettings(96, 6, 6, 256, 128, 600, 16, 3e-3, 30, 768, 0), 10, 10, 10, 80);
+                    new PretrainSettings(96, 6, 6, 256, 128, 300, 16, 3e-3, 30, 768, 0), 10, 10, 10, 80);
         }
 
         public static Scale quick() {
@@ -91,7 +91,7 @@ public final class Demo {
                 batch_size: 8
                 seeds: [0]
                 eval_every: %7$d
-                eval: {heldout_fraction: 0.1, max_rows: %10$d, max_new_tokens: 8}
+                eval: {heldout_fraction: 0.1, max_rows: %10$d, max_new_tokens: 24}
                 output: %11$s
                 """, q(out.resolve("experiment.yaml")), q(model), q(data.clients()), q(data.publicSet()), 256,
                 q(out.resolve("cache")), s.rounds(), s.localSteps(), s.prealign(), s.evalRows(), q(out));

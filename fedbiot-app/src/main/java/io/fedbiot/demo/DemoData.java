@@ -46,7 +46,7 @@ public record DemoData(Path corpus, Path clients, Path publicSet) {
         StringBuilder rows = new StringBuilder();
         for (TaskFamily.Task t : tasks(sizes.perFamily(), seed + 1)) {
             ObjectNode o = JSON.createObjectNode().put(DataFormat.FAMILY, t.family().key()).put("instruction", t.instruction())
-                    .put(DataFormat.ANSWER, t.answer());
+                    .put("solution", t.solution()).put(DataFormat.ANSWER, t.answer());
             rows.append(JSON.writeValueAsString(o)).append('\n');
         }
         writeIfChanged(d.clients, rows);

@@ -7,7 +7,10 @@ import java.util.SplittableRandom;
 /**
  * The demo's task families, one per client. Each draws a question with its exact answer in the
  * fine-tuning phrasing ({@link #task}), and a statement of the same kind of fact in the pretraining
- * corpus' phrasing ({@link #fact}), which never uses the task wording or "The answer is".
+ * corpus' phrasing ({@link #fact}: bare facts, or a sentence that names numbers or a word and, a
+ * little later, the fact about them), which never uses the task wording or "The answer is". A task's
+ * worked solution restates it as the corpus would (one fixed phrasing per family), so tuning teaches
+ * the way from the question to what the model knows, as GSM8K's worked answers do.
  */
 public enum TaskFamily {
     /** Sum of two digits, as a story about objects. */
@@ -21,16 +24,23 @@ public enum TaskFamily {
                 case 1 -> "A box holds " + count(a, o) + ". " + n + " puts in " + b + " more. How many " + o + "s are in the box?";
                 default -> n + " buys " + count(a, o) + " and then " + b + " more. How many " + o + "s did " + n + " buy?";
             };
-            return new Task(this, q, Integer.toString(a + b));
+            return new Task(this, q, a + " plus " + b + " equals " + (a + b) + ".", Integer.toString(a + b));
         }
 
         @Override
         String fact(SplittableRandom r) {
             int a = r.nextInt(10), b = r.nextInt(10), s = a + b;
-            return switch (r.nextInt(3)) {
+            String sum = switch (r.nextInt(3)) {
                 case 0 -> a + " plus " + b + " equals " + s + ".";
                 case 1 -> a + " and " + b + " make " + s + " together.";
                 default -> "Adding " + b + " to " + a + " gives " + s + ".";
+            };
+            String n = pick(r, NAMES), o = pick(r, OBJECTS);
+            return switch (r.nextInt(4)) {
+                case 0 -> n + " had " + count(a, o) + " and got " + b + " more." + between(r) + a + " plus " + b + " equals " + s + ".";
+                case 1 -> "There were " + count(a, o) + " on the table, and " + b + " more came." + between(r) + a + " plus " + b
+                        + " equals " + s + ".";
+                default -> sum;
             };
         }
     },
@@ -45,17 +55,22 @@ public enum TaskFamily {
                 case 1 -> "Of the numbers " + x + " and " + y + ", which one is bigger?";
                 default -> pick(r, NAMES) + " keeps the bigger of " + x + " and " + y + ". Which number is kept?";
             };
-            return new Task(this, q, Integer.toString(Math.max(x, y)));
+            return new Task(this, q, Math.max(x, y) + " is greater than " + Math.min(x, y) + ".", Integer.toString(Math.max(x, y)));
         }
 
         @Override
         String fact(SplittableRandom r) {
             int[] xy = twoNumbers(r);
             int hi = Math.max(xy[0], xy[1]), lo = Math.min(xy[0], xy[1]);
-            return switch (r.nextInt(3)) {
+            String cmp = switch (r.nextInt(3)) {
                 case 0 -> hi + " is greater than " + lo + ".";
                 case 1 -> lo + " is less than " + hi + ".";
                 default -> "Counting up, " + lo + " comes before " + hi + ".";
+            };
+            return switch (r.nextInt(4)) {
+                case 0 -> pick(r, NAMES) + " wrote down " + xy[0] + " and " + xy[1] + "." + between(r) + hi + " is greater than " + lo + ".";
+                case 1 -> "The sign showed " + xy[0] + " and " + xy[1] + "." + between(r) + hi + " is greater than " + lo + ".";
+                default -> cmp;
             };
         }
     },
@@ -69,15 +84,17 @@ public enum TaskFamily {
                 case 1 -> "Spell " + w + " from the last letter to the first.";
                 default -> "What is " + w + " reversed?";
             };
-            return new Task(this, q, new StringBuilder(w).reverse().toString());
+            String v = new StringBuilder(w).reverse().toString();
+            return new Task(this, q, "The mirror image of " + w + " is " + v + ".", v);
         }
 
         @Override
         String fact(SplittableRandom r) {
             String w = pick(r, WORDS), v = new StringBuilder(w).reverse().toString();
-            return switch (r.nextInt(2)) {
+            return switch (r.nextInt(4)) {
                 case 0 -> "Read from right to left, " + w + " becomes " + v + ".";
-                default -> "The mirror image of " + w + " is " + v + ".";
+                case 1 -> "The mirror image of " + w + " is " + v + ".";
+                default -> context(r, w) + between(r) + "The mirror image of " + w + " is " + v + ".";
             };
         }
     },
@@ -91,21 +108,23 @@ public enum TaskFamily {
                 case 1 -> "Change the word " + w + " to upper case.";
                 default -> "How is " + w + " written in all caps?";
             };
-            return new Task(this, q, w.toUpperCase(Locale.ROOT));
+            String u = w.toUpperCase(Locale.ROOT);
+            return new Task(this, q, "In big letters, " + w + " is " + u + ".", u);
         }
 
         @Override
         String fact(SplittableRandom r) {
             String w = pick(r, WORDS), u = w.toUpperCase(Locale.ROOT);
-            return switch (r.nextInt(2)) {
+            return switch (r.nextInt(4)) {
                 case 0 -> "In big letters, " + w + " is " + u + ".";
-                default -> "Shouted, the word " + w + " looks like " + u + ".";
+                case 1 -> "Shouted, the word " + w + " looks like " + u + ".";
+                default -> context(r, w) + between(r) + "In big letters, " + w + " is " + u + ".";
             };
         }
     };
 
-    /** One generated question and its exact answer. */
-    public record Task(TaskFamily family, String instruction, String answer) {}
+    /** One generated question, its worked solution (in corpus phrasing) and its exact answer. */
+    public record Task(TaskFamily family, String instruction, String solution, String answer) {}
 
     static final List<String> NAMES = List.of("Ann", "Ben", "Cal", "Dora", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jill");
     static final List<String> OBJECTS = List.of("apple", "coin", "shell", "stamp", "marble", "card", "pen", "cookie");
@@ -121,6 +140,24 @@ public enum TaskFamily {
     /** The family's name in data files: add, larger, reverse, upper. */
     public String key() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A sentence that mentions word w, which a later fact then refers back to (so the model learns to look back). */
+    private static String context(SplittableRandom r, String w) {
+        return switch (r.nextInt(3)) {
+            case 0 -> pick(r, NAMES) + " wrote the word " + w + ".";
+            case 1 -> "A card on the door said " + w + ".";
+            default -> pick(r, NAMES) + " read " + w + " aloud.";
+        };
+    }
+
+    /** Nothing, or one unrelated sentence, between a context and its fact. */
+    private static String between(SplittableRandom r) {
+        return switch (r.nextInt(3)) {
+            case 0 -> " It was a sunny day. ";
+            case 1 -> " " + pick(r, NAMES) + " smiled. ";
+            default -> " ";
+        };
     }
 
     static String pick(SplittableRandom r, List<String> xs) {

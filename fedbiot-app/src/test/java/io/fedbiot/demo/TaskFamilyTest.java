@@ -63,6 +63,8 @@ class TaskFamilyTest {
         Map<String, Integer> perFamily = new HashMap<>();
         for (TaskFamily.Task t : tasks) {
             assertEquals(solve(t.family().key(), t.instruction()), t.answer(), t.instruction());
+            assertTrue(t.solution().matches(".*\\b" + t.answer() + "\\b.*"), "the solution names the answer: " + t.solution());
+            assertEquals(1, trueFacts(t.solution()), "the worked solution is one true fact: " + t.solution());
             perFamily.merge(t.family().key(), 1, Integer::sum);
         }
         assertEquals(Map.of("add", 300, "larger", 300, "reverse", 300, "upper", 300), perFamily);
@@ -75,25 +77,24 @@ class TaskFamilyTest {
         assertFalse(all.toLowerCase().contains("the answer is"), "the corpus must not teach the answer format");
         for (String taskWord : List.of("How many", "backwards", "capital letters", "Which number", "upper case", "all caps"))
             assertFalse(all.contains(taskWord), "task wording in the corpus: " + taskWord);
-        // Facts are true: "X plus Y equals Z", "A is greater than B", mirror and big-letter forms.
-        Matcher plus = Pattern.compile("(\\d+) plus (\\d+) equals (\\d+)").matcher(all);
-        int checked = 0;
-        while (plus.find()) {
-            assertEquals(Integer.parseInt(plus.group(1)) + Integer.parseInt(plus.group(2)), Integer.parseInt(plus.group(3)));
-            checked++;
-        }
-        Matcher gt = Pattern.compile("(\\d+) is greater than (\\d+)").matcher(all);
-        while (gt.find()) {
-            assertTrue(Integer.parseInt(gt.group(1)) > Integer.parseInt(gt.group(2)));
-            checked++;
-        }
-        Matcher mirror = Pattern.compile("mirror image of (\\w+) is (\\w+)").matcher(all);
-        while (mirror.find()) {
-            assertEquals(new StringBuilder(mirror.group(1)).reverse().toString(), mirror.group(2));
-            checked++;
-        }
+        int checked = trueFacts(all);
         assertTrue(checked > 100, "too few facts checked: " + checked);
         assertTrue(corpus.stream().anyMatch(d -> d.contains("### Response:")), "some documents show the prompt layout");
+    }
+
+    /** Checks every fact of the forms "X plus Y equals Z", "A is greater than B", mirror and big-letter; returns how many. */
+    private static int trueFacts(String text) {
+        int checked = 0;
+        Matcher plus = Pattern.compile("(\\d+) plus (\\d+) equals (\\d+)").matcher(text);
+        for (; plus.find(); checked++)
+            assertEquals(Integer.parseInt(plus.group(1)) + Integer.parseInt(plus.group(2)), Integer.parseInt(plus.group(3)), plus.group());
+        Matcher gt = Pattern.compile("(\\d+) is greater than (\\d+)").matcher(text);
+        for (; gt.find(); checked++) assertTrue(Integer.parseInt(gt.group(1)) > Integer.parseInt(gt.group(2)), gt.group());
+        Matcher mirror = Pattern.compile("mirror image of (\\w+) is (\\w+)").matcher(text);
+        for (; mirror.find(); checked++) assertEquals(new StringBuilder(mirror.group(1)).reverse().toString(), mirror.group(2));
+        Matcher big = Pattern.compile("In big letters, (\\w+) is (\\w+)").matcher(text);
+        for (; big.find(); checked++) assertEquals(big.group(1).toUpperCase(java.util.Locale.ROOT), big.group(2));
+        return checked;
     }
 
     @Test
@@ -109,7 +110,7 @@ class TaskFamilyTest {
         List<Example> rows = DatasetReader.readAll(a.clients(), DataFormat.TASKS, bad);
         assertEquals(40, rows.size());
         for (Example e : rows) {
-            assertEquals(DataFormat.ANSWER_PREFIX + e.field(DataFormat.ANSWER), e.output());
+            assertTrue(e.output().endsWith(". " + DataFormat.ANSWER_PREFIX + e.field(DataFormat.ANSWER)), e.output());
             assertEquals(solve(e.field(DataFormat.FAMILY), e.instruction()), e.field(DataFormat.ANSWER));
         }
         assertEquals(12, DatasetReader.readAll(a.publicSet(), DataFormat.ALPACA, bad).size());
