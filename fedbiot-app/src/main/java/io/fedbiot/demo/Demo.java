@@ -31,7 +31,7 @@ public final class Demo {
     public record Scale(DemoData.Sizes sizes, PretrainSettings pretrain, int rounds, int localSteps, int prealign, int evalRows) {
         public static Scale full() {
             return new Scale(new DemoData.Sizes(4000, 400, 400),
-                    new PretrainSettings(96, 6, 6, 256, 128, 300, 16, 3e-3, 30, 768, 0), 10, 10, 10, 80);
+                    new PretrainSettings(96, 6, 6, 256, 128, 600, 16, 3e-3, 30, 768, 0), 10, 15, 30, 80);
         }
 
         public static Scale quick() {
@@ -78,16 +78,16 @@ public final class Demo {
                   cache: %6$s
                 partition: {by: "field:family"}
                 methods: [fedbiot, fedot, offsite-tuning, fedlora]
-                beta: 0.5
+                beta: 0.2
                 adapter: 2
                 lora: {rank: 8, alpha: 16, dropout: 0.0, targets: [wq, wk, wv, wo, w1, w2, w3]}
                 lambda: 1.0
                 rounds: %7$d
                 local_steps: %8$d
-                align_steps: 5
+                align_steps: 10
                 prealign_rounds: %9$d
-                lr_client: 3.0e-3
-                lr_align: 1.0e-3
+                lr_client: 5.0e-3
+                lr_align: 3.0e-3
                 batch_size: 8
                 seeds: [0]
                 eval_every: %7$d

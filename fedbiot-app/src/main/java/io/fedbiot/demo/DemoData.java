@@ -17,11 +17,11 @@ import java.util.SplittableRandom;
 
 /**
  * The demo's generated files, the same for the same seed and sizes: a pretraining corpus of
- * fact-stating paragraphs (every family's facts, in corpus phrasing) with one document in ten an
- * Alpaca-prompted request for facts (so the model knows the prompt layout, as a real base model
- * would, but has never seen a task's wording or "The answer is"), the clients' tasks (one family
- * per client; JSONL in the {@code tasks} format) and the server's public alignment data (Alpaca
- * rows that ask for facts, answered in corpus phrasing).
+ * fact-stating paragraphs (every family's facts, in corpus phrasing) with one document in four an
+ * Alpaca-prompted request for a fact about named numbers or a word (so the model knows the prompt
+ * layout and reads the instruction, as an instruction-aware base model would, but has never seen a
+ * task's question or "The answer is"), the clients' tasks (one family per client; JSONL in the
+ * {@code tasks} format) and the server's public alignment data (more such requests, as Alpaca rows).
  *
  * @param corpus   corpus.jsonl, one {@code {"text": ...}} document per line
  * @param clients  clients.jsonl
@@ -54,8 +54,8 @@ public record DemoData(Path corpus, Path clients, Path publicSet) {
         SplittableRandom r = new SplittableRandom(seed + 2);
         TaskFamily[] fams = TaskFamily.values();
         for (int i = 0; i < sizes.publicRows(); i++) {
-                ObjectNode o = JSON.createObjectNode().put("instruction", PUBLIC_ASKS.get(r.nextInt(PUBLIC_ASKS.size())))
-                    .put("input", "").put("output", twoFacts(r));
+            String[] req = fams[r.nextInt(fams.length)].request(r);
+            ObjectNode o = JSON.createObjectNode().put("instruction", req[0]).put("input", "").put("output", req[1]);
             pub.append(JSON.writeValueAsString(o)).append('\n');
         }
         writeIfChanged(d.publicSet, pub);
@@ -69,32 +69,25 @@ public record DemoData(Path corpus, Path clients, Path publicSet) {
         AtomicFiles.write(file, out -> out.write(bytes));
     }
 
-    private static final List<String> PUBLIC_ASKS = List.of("Tell me two facts.", "State something true.",
-            "Give an example of a fact about numbers or words.", "Say two true sentences.");
-
-    private static String twoFacts(SplittableRandom r) {
-        TaskFamily[] fams = TaskFamily.values();
-        return fams[r.nextInt(fams.length)].fact(r) + " " + fams[r.nextInt(fams.length)].fact(r);
-    }
-
     /**
      * Corpus documents: paragraphs of facts of every family mixed with short sentences about the same
-     * names, objects and words; one in ten is instead an Alpaca prompt asking for facts, answered with two.
+     * names, objects and words; one in four is instead an Alpaca-prompted request for a fact, answered.
      */
     public static List<String> corpus(int paragraphs, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         TaskFamily[] fams = TaskFamily.values();
         List<String> out = new ArrayList<>(paragraphs);
         for (int p = 0; p < paragraphs; p++) {
-            if (r.nextInt(10) == 0) {
-                out.add(AlpacaTemplate.prompt(PUBLIC_ASKS.get(r.nextInt(PUBLIC_ASKS.size())), "") + twoFacts(r));
+            if (r.nextInt(4) == 0) {
+                String[] req = fams[r.nextInt(fams.length)].request(r);
+                out.add(AlpacaTemplate.prompt(req[0], "") + req[1]);
                 continue;
             }
             StringBuilder sb = new StringBuilder();
             int n = 6 + r.nextInt(5);
             for (int i = 0; i < n; i++) {
                 if (i > 0) sb.append(' ');
-                sb.append(r.nextInt(5) == 0 ? filler(r) : fams[r.nextInt(fams.length)].fact(r));
+                sb.append(r.nextInt(10) == 0 ? filler(r) : fams[r.nextInt(fams.length)].fact(r));
             }
             out.add(sb.toString());
         }
