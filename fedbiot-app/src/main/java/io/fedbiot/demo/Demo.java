@@ -84,7 +84,7 @@ public final class Demo {
                 lambda: 1.0
                 rounds: %7$d
                 local_steps: %8$d
-                align_steps: 10
+                align_steps: 5
                 prealign_rounds: %9$d
                 lr_client: 5.0e-3
                 lr_align: 3.0e-3
