@@ -34,7 +34,7 @@ public final class GenerateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer file; default: the GGUF's own, or tokenizer.json/tokenizer.model in an HF directory.")
+            description = "Tokenizer file; default: the GGUF's own, or tokenizer.json/tokenizer.model/tokenizer.bin in an HF directory.")
     Path tokenizer;
 
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT", description = "Prompt (default: none, start from BOS).")
@@ -106,7 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (tokenizer != null) return Tokenizers.load(tokenizer);
         if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(model);
         if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
-            for (String f : new String[]{"tokenizer.json", "tokenizer.model"})
+            for (String f : new String[]{"tokenizer.json", "tokenizer.model", "tokenizer.bin"})
                 if (Files.isRegularFile(model.resolve(f))) return Tokenizers.load(model.resolve(f));
         throw new IOException("no tokenizer for " + model + ": pass --tokenizer (tokenizer.bin, tokenizer.model or tokenizer.json)");
     }

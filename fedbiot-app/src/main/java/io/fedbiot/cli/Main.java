@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 @Command(name = "fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                InspectCommand.class, StudyDropoutCommand.class, ServerCommand.class, ClientCommand.class})
+                InspectCommand.class, DemoCommand.class, PretrainCommand.class, StudyDropoutCommand.class,
+                ServerCommand.class, ClientCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

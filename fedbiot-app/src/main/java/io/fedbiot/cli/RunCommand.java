@@ -32,20 +32,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
-    @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        Experiment exp;
-        try {
-            exp = Experiment.fromYaml(config, sets);
-        } catch (IOException | IllegalArgumentException e) { // ExperimentConfigException names the file itself
-            err.println("fedbiot run: " + e.getMessage());
-            return 2;
-        }
+    /** Runs {@code exp} with a bar over all its rounds and its log lines on {@code err}. */
+    static Experiment.Result execute(Experiment exp, boolean quiet, PrintWriter err) throws IOException {
         var cfg = exp.config();
         long rounds = (long) cfg.rounds() * cfg.methods().size() * cfg.seeds().size();
         try (Progress bar = Progress.start("rounds", rounds, quiet)) {
-            Experiment.Result r = exp.run(new Experiment.Listener() {
+            return exp.run(new Experiment.Listener() {
                 @Override
                 public void round(RoundRecord rec) {
                     bar.step();
@@ -58,6 +50,21 @@ public final class RunCommand implements Callable<Integer> {
                     err.flush();
                 }
             });
+        }
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        Experiment exp;
+        try {
+            exp = Experiment.fromYaml(config, sets);
+        } catch (IOException | IllegalArgumentException e) { // ExperimentConfigException names the file itself
+            err.println("fedbiot run: " + e.getMessage());
+            return 2;
+        }
+        try {
+            Experiment.Result r = execute(exp, quiet, err);
             out.println("report: " + r.report());
             out.flush();
             return 0;

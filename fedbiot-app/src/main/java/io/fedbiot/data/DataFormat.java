@@ -52,21 +52,43 @@ public enum DataFormat {
         Example toExample(JsonNode o, String source, int row) throws RowProblem {
             return alpaca(o, source, row);
         }
+    },
+    /**
+     * Generated exact-match tasks (the demo's): {@code family}, {@code instruction}, {@code input}
+     * and {@code solution} (both may be absent), {@code answer}; the target is the worked solution,
+     * a space, and "The answer is " + answer (as GSM8K's), and {@code family} and {@code answer}
+     * are kept for partitioning and scoring.
+     */
+    TASKS {
+        @Override
+        Example toExample(JsonNode o, String source, int row) throws RowProblem {
+            String family = required(o, FAMILY);
+            String instruction = required(o, "instruction");
+            String input = optional(o, "input");
+            String answer = required(o, ANSWER);
+            if (answer.isBlank() || answer.contains("\n") || !answer.equals(answer.strip()))
+                throw new RowProblem(BadRowReason.EMPTY_TARGET, "field \"answer\": expected one non-blank line without outer spaces");
+            String solution = optional(o, "solution").strip();
+            String target = (solution.isEmpty() ? "" : solution + " ") + ANSWER_PREFIX + answer;
+            return new Example(instruction, input, target, Map.of(FAMILY, family, ANSWER, answer), source, row);
+        }
     };
 
     /** GSM8K's {@code ####} is rewritten to this (ALGORITHM.md §8), which the scorer looks for. */
     public static final String ANSWER_PREFIX = "The answer is ";
-    /** Extra field: GSM8K's final number, as written after {@code ####} (commas kept). */
+    /** Extra field: GSM8K's final number, as written after {@code ####} (commas kept); a task's exact answer. */
     public static final String ANSWER = "answer";
+    /** Extra field: a generated task's family (one per demo client). */
+    public static final String FAMILY = "family";
     /** Extra field: Dolly's category. */
     public static final String CATEGORY = "category";
 
-    /** gsm8k, dolly, alpaca, codealpaca (also code_alpaca, code-alpaca), any case. */
+    /** gsm8k, dolly, alpaca, codealpaca (also code_alpaca, code-alpaca), tasks, any case. */
     @JsonCreator
     public static DataFormat parse(String s) {
         String k = s.strip().replace("-", "").replace("_", "");
         for (DataFormat f : values()) if (f.name().replace("_", "").equalsIgnoreCase(k)) return f;
-        throw new IllegalArgumentException("unknown value '" + s + "'; use gsm8k, dolly, alpaca, codealpaca");
+        throw new IllegalArgumentException("unknown value '" + s + "'; use gsm8k, dolly, alpaca, codealpaca, tasks");
     }
 
     @JsonValue

@@ -51,6 +51,9 @@ public final class Experiment {
 
     public record Result(List<RoundRecord> records, Map<String, Double> untuned, Path report) {}
 
+    /** The metric key of the generated tasks' exact match (the GSM8K one is "gsm8k_em"). */
+    public static final String EXACT_MATCH = "exact_match";
+
     private final ExperimentConfig cfg;
 
     public Experiment(ExperimentConfig cfg) {
@@ -158,10 +161,13 @@ public final class Experiment {
 
     private Map<String, Double> withGsm8k(Map<String, Double> eval, String variant, LlamaModel model, Tokenizer tok,
                                           TokenizedDataset data, int[] heldOut) {
-        if (!cfg.eval().gsm8kExactMatch() || cfg.data().client().format() != DataFormat.GSM8K) return eval;
+        DataFormat format = cfg.data().client().format();
+        if (!cfg.eval().gsm8kExactMatch() || format != DataFormat.GSM8K && format != DataFormat.TASKS) return eval;
         Map<String, Double> m = new LinkedHashMap<>(eval);
         int[] rows = limit(heldOut, cfg.eval().maxRows() == 0 ? heldOut.length : cfg.eval().maxRows());
-        m.put(variant + "/gsm8k_em", Gsm8kEval.exactMatch(model, tok, data, rows, cfg.eval().maxNewTokens()));
+        int n = cfg.eval().maxNewTokens();
+        if (format == DataFormat.GSM8K) m.put(variant + "/gsm8k_em", Gsm8kEval.exactMatch(model, tok, data, rows, n));
+        else m.put(variant + "/" + EXACT_MATCH, Gsm8kEval.taskExactMatch(model, tok, data, rows, n));
         return m;
     }
 
@@ -219,12 +225,12 @@ public final class Experiment {
         return tokenizer(ck, cfg.model(), cfg.tokenizer(), "set tokenizer in the config");
     }
 
-    /** {@code explicit} when given; else a GGUF's own, or tokenizer.json/.model beside an HF model; else an error with {@code hint}. */
+    /** {@code explicit} when given; else a GGUF's own, or tokenizer.json/.model/.bin beside an HF model; else an error with {@code hint}. */
     public static Tokenizer tokenizer(Checkpoint ck, Path model, Path explicit, String hint) throws IOException {
         if (explicit != null) return Tokenizers.load(explicit);
         if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(model);
         if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
-            for (String f : new String[]{"tokenizer.json", "tokenizer.model"})
+            for (String f : new String[]{"tokenizer.json", "tokenizer.model", "tokenizer.bin"})
                 if (Files.isRegularFile(model.resolve(f))) return Tokenizers.load(model.resolve(f));
         throw new IOException("no tokenizer for " + model + ": " + hint);
     }

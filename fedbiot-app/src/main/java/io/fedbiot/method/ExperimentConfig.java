@@ -167,7 +167,7 @@ public record ExperimentConfig(
     /**
      * @param heldoutFraction  fraction of each client's data held out for evaluation, in (0, 1)
      * @param maxRows          evaluate at most this many held-out rows (0: all)
-     * @param gsm8kExactMatch  generate and score GSM8K exact match (GSM8K data only)
+     * @param gsm8kExactMatch  generate and score exact match (GSM8K data: the number; tasks data: the answer string)
      * @param maxNewTokens     generation length for exact match
      */
     public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens) {}
