@@ -1,13 +1,16 @@
 package io.fedbiot.kernels;
 
+import io.fedbiot.kernels.cpu.CpuBackend;
+import io.fedbiot.kernels.cpu.Isa;
 import io.fedbiot.kernels.jvm.JavaBackend;
 
 import java.util.List;
 import java.util.Locale;
 
-/** Finds backends by name. Only {@code java} exists yet; native and cuda come with their issues. */
+/** Finds backends by name: java, native (C kernels through FFM), auto (the best available, logged once). */
 public final class Backends {
     private static volatile Backend java;
+    private static volatile Backend auto;
 
     private Backends() {}
 
@@ -25,14 +28,40 @@ public final class Backends {
 
     /** Names accepted by {@link #byName}. */
     public static List<String> names() {
-        return List.of("java", "auto");
+        return List.of("java", "native", "native-avx512", "native-avx2", "native-generic", "auto");
     }
 
-    /** {@code java} or {@code auto} (the best available: java for now). */
+    /** {@code java}, {@code native} (optionally forced onto an ISA: native-avx2, native-generic) or {@code auto}. */
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "java", "auto" -> java();
+            case "java" -> java();
+            case "native" -> CpuBackend.best().orElseThrow(() -> unavailable("native"));
+            case "native-avx512" -> CpuBackend.of(Isa.AVX512).orElseThrow(() -> unavailable(name));
+            case "native-avx2" -> CpuBackend.of(Isa.AVX2).orElseThrow(() -> unavailable(name));
+            case "native-generic" -> CpuBackend.of(Isa.GENERIC).orElseThrow(() -> unavailable(name));
+            case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names());
         };
+    }
+
+    /** The best available backend (native when its library loads, else java); says which once. */
+    public static Backend auto() {
+        Backend b = auto;
+        if (b == null) {
+            synchronized (Backends.class) {
+                if (auto == null) {
+                    auto = CpuBackend.best().map(Backend.class::cast).orElseGet(Backends::java);
+                    System.err.println("[backend] auto selected " + auto);
+                }
+                b = auto;
+            }
+        }
+        return b;
+    }
+
+    private static IllegalArgumentException unavailable(String name) {
+        String why = io.fedbiot.kernels.cpu.NativeLibrary.unavailableReason();
+        return new IllegalArgumentException("backend '" + name + "' is unavailable: "
+                + (why != null ? why : "this CPU lacks that instruction set"));
     }
 }
