@@ -7,9 +7,10 @@
 typedef void (*fb_range_fn)(void *ctx, long lo, long hi);
 
 /*
- * Runs body over [0, n) in at most min(threads, n / min_per_task) contiguous chunks and waits.
- * Chunk boundaries depend only on n, min_per_task and the pool size. A call from inside a pool
- * worker, or while another caller owns the pool, runs inline on the calling thread.
+ * Runs body over [0, n) in at most min(3 * threads, n / min_per_task) contiguous chunks, which
+ * the caller and the workers claim dynamically, and waits. Chunk boundaries depend only on n,
+ * min_per_task and the pool size. A call from inside a pool worker, or while another caller
+ * owns the pool, runs inline on the calling thread.
  */
 void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx);
 
