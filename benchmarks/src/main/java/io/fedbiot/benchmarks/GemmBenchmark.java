@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class GemmBenchmark {
 
-    @Param({"4096x288x768:fwd", "4096x768x288:fwd", "4096x288x288:fwd", "512x288x32000:fwd",
+    @Param({"4096x288x768:fwd", "4096x768x288:fwd", "4096x288x288:fwd", "512x288x32000:fwd", "4096x288x288:dx", "4096x288x288:dw",
             "4096x288x768:dx", "4096x768x288:dx", "512x288x32000:dx",
             "4096x288x768:dw", "4096x768x288:dw", "512x288x32000:dw"})
     public String shape;

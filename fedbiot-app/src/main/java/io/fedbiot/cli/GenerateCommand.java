@@ -7,6 +7,8 @@ import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.Sampler;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Backends;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,6 +51,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "0.9", paramLabel = "P", description = "Nucleus sampling mass. Default: ${DEFAULT-VALUE}.")
     float topP;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend: java, native (C kernels), auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: from the clock).")
     Long seed;
 
@@ -58,7 +65,8 @@ public final class GenerateCommand implements Callable<Integer> {
             err.println("fedbiot generate: --temperature must be >= 0 and --top-p in (0, 1]");
             return 2;
         }
-        try (Checkpoint ck = Checkpoint.load(model)) {
+        try (Checkpoint ck = Checkpoint.load(model); Arena onBe = Arena.ofShared()) {
+            Backend be = Backends.byName(backend);
             Tokenizer tok = loadTokenizer(ck);
             if (tok.vocabSize() != ck.config().vocabSize())
                 throw new IOException("tokenizer " + tokenizer + " has " + tok.vocabSize() + " tokens but the model "
@@ -72,7 +80,7 @@ public final class GenerateCommand implements Callable<Integer> {
             Utf8Stream text = new Utf8Stream(out);
             int[] prev = {tok.bosId()};
             long t0 = System.nanoTime();
-            int[] all = Generator.generate(LlamaModel.full(ck.weights()), promptIds, n, new Sampler(temperature, topP, s),
+            int[] all = Generator.generate(LlamaModel.full(ck.weights().on(be, onBe)), promptIds, n, new Sampler(temperature, topP, s),
                     tok.bosId(), next -> {
                         byte[] piece = tok.decodePieceBytes(prev[0], next);
                         if (printable(piece)) text.write(piece);

@@ -5,6 +5,7 @@ import io.fedbiot.report.Progress;
 import io.fedbiot.report.RoundRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import io.fedbiot.kernels.Backends;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,12 +33,16 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend: java, native (C kernels), auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Experiment exp;
         try {
-            exp = Experiment.fromYaml(config, sets);
+            exp = Experiment.fromYaml(config, sets).onBackend(Backends.byName(backend));
         } catch (IOException | IllegalArgumentException e) { // ExperimentConfigException names the file itself
             err.println("fedbiot run: " + e.getMessage());
             return 2;
