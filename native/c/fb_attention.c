@@ -44,15 +44,30 @@ static void scores(float *restrict s, const float *restrict a, const float *rest
     for (int j = 0; j < n; j++) s[j] = acc[j] * scale;
 }
 
-/* x[j] = exp(x[j] - shift) for j < n; returns Σ. */
-static float exp_shift(float *x, int n, float shift) {
+/* x[j] = exp(x[j] - shift) for j < n; returns Σ. Two loops so the exponentials vectorise. */
+static float exp_shift(float *restrict x, int n, float shift) {
+    for (int j = 0; j < n; j++) x[j] = fb_exp(x[j] - shift);
+    float acc[LANES] = {0};
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[j + l];
     float sum = 0;
-    for (int j = 0; j < n; j++) {
-        float e = fb_exp(x[j] - shift);
-        x[j] = e;
-        sum += e;
-    }
+    for (int l = 0; l < LANES; l++) sum += acc[l];
+    for (; j < n; j++) sum += x[j];
     return sum;
+}
+
+/* max of x[0, n). */
+static float max_of(const float *restrict x, int n) {
+    float acc[LANES];
+    for (int l = 0; l < LANES; l++) acc[l] = -INFINITY;
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] = x[j + l] > acc[l] ? x[j + l] : acc[l];
+    float m = -INFINITY;
+    for (int l = 0; l < LANES; l++) m = acc[l] > m ? acc[l] : m;
+    for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    return m;
 }
 
 static void fwd_range(void *c_, long lo, long hi) {
@@ -80,8 +95,7 @@ static void fwd_range(void *c_, long lo, long hi) {
                 int n = kend - k0;
                 if (n <= 0) continue;
                 scores(s, qs + r * D, kt, n, D, c->scale);
-                float bm = -INFINITY;
-                for (int j = 0; j < n; j++) bm = s[j] > bm ? s[j] : bm;
+                float bm = max_of(s, n);
                 float mnew = m[r] > bm ? m[r] : bm;
                 float *ar = acc + r * D;
                 if (mnew > m[r] && m[r] != -INFINITY) {   /* the max moved: rescale what was accumulated */
