@@ -51,7 +51,7 @@ public final class Backends {
             synchronized (Backends.class) {
                 if (auto == null) {
                     auto = CpuBackend.best().map(Backend.class::cast).orElseGet(Backends::java);
-                    System.err.println("[backend] auto selected " + auto);
+                    System.err.println("[backend] auto selected " + auto.name() + " (" + auto.threads() + " threads)");
                 }
                 b = auto;
             }
