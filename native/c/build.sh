@@ -21,7 +21,7 @@ fi
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 CFLAGS=(-O3 -std=gnu11 -fPIC -fvisibility=hidden -ffp-contract=off -fno-math-errno -fno-trapping-math -pthread -Wall -Wno-unused-function)
-KERNELS=(fb_par fb_gemm fb_elementwise fb_norm fb_attention fb_losses)
+KERNELS=(fb_par fb_gemm fb_elementwise fb_norm fb_attention fb_losses fb_linear_ce)
 declare -A ISA_FLAGS=([generic]="")
 case "$(uname -m)" in
   x86_64|amd64) ISA_FLAGS[avx2]="-mavx2 -mfma"; ISA_FLAGS[avx512]="-mavx512f -mavx512vl -mavx2 -mfma" ;;

@@ -33,6 +33,8 @@ final class TrainStep implements AutoCloseable {
     final String mode;
     final int B, T;
     final Backend be;
+    /** Train through LlamaModel.loss (fused classifier + cross-entropy); -Dfedbiot.bench.unfused=true for logits. */
+    final boolean fusedLoss = !Boolean.getBoolean("fedbiot.bench.unfused");
     private final Arena arena = Arena.ofShared();
     private final LlamaModel model;
     private final AdamW opt;
@@ -82,7 +84,9 @@ final class TrainStep implements AutoCloseable {
                     return logits.numel();
                 }
             }
-            Tensor loss = Losses.crossEntropy(model.forward(idT), Tensor.ofInts(be, targets, B, T), null);
+            Tensor tg = Tensor.ofInts(be, targets, B, T);
+            // fused: the classifier and cross-entropy in vocabulary chunks, no [B,T,V] logits
+            Tensor loss = fusedLoss ? model.loss(idT, tg, null) : Losses.crossEntropy(model.forward(idT), tg, null);
             Autograd.backward(loss);
             opt.step();
             opt.zeroGrad();
@@ -98,17 +102,19 @@ final class TrainStep implements AutoCloseable {
      * Bytes the step needs by the book: weights, and for trained parameters their gradients and
      * two AdamW moments, plus the activations a backward pass must keep (per layer: the layer
      * input, two norm outputs, q, k, v, attention output, the residual, three [BT,F] FFN tensors,
-     * rstd and lse; then the final norm and the logits with their lse). Forward mode counts one
-     * layer's working set and the logits instead.
+     * rstd and lse; then the final norm and the logits with their lse, or with the fused loss
+     * the classifier gradients it computes in the forward pass). Forward mode counts one layer's
+     * working set and the logits instead.
      */
     long analyticBytes() {
         long C = config.dim(), F = config.hiddenDim(), V = config.vocabSize(), BT = (long) B * T;
         long kv = config.kvDim(), H = config.nHeads();
         long weights = config.parameterCount();
         long perLayer = BT * (5 * C + 2 * kv + 3 * F + 2) + B * H * T;
-        long head = BT * (C + V + 1);
+        // fused loss: the classifier's gradients (dh [BT,C], dW [V,C]) instead of logits [BT,V]
+        long head = fusedLoss ? BT * (2 * C + 1) : BT * (C + V + 1);
         long floats = switch (mode) {
-            case "full" -> 4 * weights + config.nLayers() * perLayer + head;
+            case "full" -> 4 * weights + config.nLayers() * perLayer + head + (fusedLoss ? (long) V * C : 0);
             // LoRA on the last two layers: backward keeps activations of those layers and the head only
             case "lora2" -> weights + 4 * trainableParams + 2 * perLayer + head;
             default -> weights + perLayer + BT * V;

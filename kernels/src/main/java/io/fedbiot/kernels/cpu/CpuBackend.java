@@ -445,4 +445,20 @@ public final class CpuBackend implements Backend {
             throw rethrow(t);
         }
     }
+
+    /** Fused in vocabulary chunks (native/c/fb_linear_ce.c): no [N,V] buffer at all. */
+    @Override
+    public void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int N, int C, int V) {
+        String op = "linearCrossEntropy";
+        MemorySegment tg = s(targets, N, op, "targets");
+        int bad;
+        try {
+            bad = (int) k.linearCrossEntropy.invokeExact(s(loss, 1, op, "loss"), o(gh, (long) N * C, op, "gh"),
+                    o(gW, (long) V * C, op, "gW"), s(h, (long) N * C, op, "h"), s(W, (long) V * C, op, "W"), tg,
+                    o(mask, N, op, "mask"), N, C, V);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+    }
 }

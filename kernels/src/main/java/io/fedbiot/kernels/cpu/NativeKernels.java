@@ -20,7 +20,7 @@ final class NativeKernels {
             embeddingForward, embeddingBackward, rmsnormForward, rmsnormBackward, rope,
             attentionForward, attentionBackward, swigluForward, swigluBackward,
             crossEntropyForward, crossEntropyBackward, klForward, klBackward, nmseForward, nmseBackward,
-            dropout, adamw, sgd;
+            dropout, adamw, sgd, linearCrossEntropy;
     final MethodHandle init;
 
     private NativeKernels(NativeLibrary lib, Isa isa) {
@@ -56,6 +56,7 @@ final class NativeKernels {
         dropout = lib.handle(x + "dropout", v(P, P, P, J, F, J));
         adamw = lib.handle(x + "adamw", v(P, P, P, P, J, F, F, F, F, F, I));
         sgd = lib.handle(x + "sgd", v(P, P, P, J, F, F, F));
+        linearCrossEntropy = lib.handle(x + "linear_cross_entropy", FunctionDescriptor.of(I, P, P, P, P, P, P, P, I, I, I));
     }
 
     private static FunctionDescriptor v(MemoryLayout... args) {
