@@ -187,6 +187,65 @@ static void block(int transA, int transB, int M, int N, int K, int i0, int i1, i
     }
 }
 
+/*
+ * Large single items: the B panel is packed once, shared by all threads (pack split over NR
+ * slivers), then threads take runs of whole MR slivers of rows, each packing its own A blocks. Packing B
+ * once instead of once per thread matters when K is large (the dW GEMMs, K = B*T).
+ */
+typedef struct {
+    int transA, transB, M, N, K, jc, nc, pc, kc;
+    float alpha, beta;
+    const float *A, *B;
+    float *C, *bp;
+} shared_ctx;
+
+static void shared_pack_b(void *c_, long lo, long hi) {
+    shared_ctx *c = c_;
+    int j0 = (int) lo * NR, j1 = (int) hi * NR < c->nc ? (int) hi * NR : c->nc;
+    pack_b(c->transB, c->B, c->N, c->K, c->pc, c->kc, c->jc + j0, j1 - j0, c->bp + (long) j0 * c->kc);
+}
+
+static void shared_rows(void *c_, long lo, long hi) {
+    shared_ctx *c = c_;
+    float tile[MR * NR] __attribute__((aligned(64)));
+    float *ap = grow(&scratch_a, &cap_a, (size_t) c->kc * ((MC + MR - 1) / MR * MR));
+    int i0 = (int) lo * MR, i1 = (int) hi * MR < c->M ? (int) hi * MR : c->M;   /* whole MR slivers */
+    for (int ic = i0; ic < i1; ic += MC) {
+        int mc = i1 - ic < MC ? i1 - ic : MC;
+        pack_a(c->transA, c->A, c->M, c->K, ic, mc, c->pc, c->kc, ap);
+        for (int jr = 0; jr < c->nc; jr += NR) {
+            int cols = c->nc - jr < NR ? c->nc - jr : NR;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int rows = mc - ir < MR ? mc - ir : MR;
+                micro(c->kc, ap + (long) ir * c->kc, c->bp + (long) jr * c->kc, tile);
+                store(tile, c->C + (long) (ic + ir) * c->N + c->jc + jr, c->N, rows, cols, c->alpha, c->beta);
+            }
+        }
+    }
+}
+
+static float *shared_b;
+static size_t shared_b_cap;
+
+static void gemm_shared(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B,
+                        float beta, float *C) {
+    int kblocks = (K + KC - 1) / KC, kcs = (K + kblocks - 1) / kblocks;
+    int ncmax = N < NC ? N : NC;
+    float *bp = grow(&shared_b, &shared_b_cap, (size_t) kcs * ((ncmax + NR - 1) / NR * NR));
+    shared_ctx c = {transA, transB, M, N, K, 0, 0, 0, 0, alpha, beta, A, B, C, bp};
+    for (int jc = 0; jc < N; jc += NC) {
+        c.jc = jc;
+        c.nc = N - jc < NC ? N - jc : NC;
+        for (int pc = 0; pc < K; pc += kcs) {
+            c.pc = pc;
+            c.kc = K - pc < kcs ? K - pc : kcs;
+            c.beta = pc == 0 ? beta : 1.0f;   /* later K blocks accumulate onto the first */
+            fb_parallel((c.nc + NR - 1) / NR, 4, shared_pack_b, &c);
+            fb_parallel((M + MR - 1) / MR, 1, shared_rows, &c);
+        }
+    }
+}
+
 /* ---- matrix-vector path: C [M,N] = alpha A [M,K] op(B) + beta C, M tiny ------------------ */
 
 #define GEMV_CHUNK 64
@@ -294,6 +353,8 @@ EXPORT void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, flo
             if (flops < PARALLEL_MIN_FLOPS) { item_serial(&g, b); continue; }
             if (M <= GEMV_MAX_M && !transA) {
                 fb_parallel((N + GEMV_CHUNK - 1) / GEMV_CHUNK, 1, gemv_range, &g);
+            } else if ((M + MR - 1) / MR >= 4 * threads) {
+                gemm_shared(transA, transB, M, N, K, alpha, g.A + b * sA, g.B + b * sB, beta, g.C + b * sC);
             } else if (M >= N) {
                 g.split_m = 1;
                 long units = (M + MR - 1) / MR, min_units = PARALLEL_MIN_FLOPS / 2 / (2L * MR * N * K);
