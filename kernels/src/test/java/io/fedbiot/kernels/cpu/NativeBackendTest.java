@@ -96,6 +96,8 @@ class NativeBackendTest {
             shapes.add(new int[]{mr, 3 * nr, 2 * kc + 3});
             shapes.add(new int[]{5, nc + nr + 1, 9});
             shapes.add(new int[]{2, 300, 70});    // the matrix-vector path (decoding)
+            shapes.add(new int[]{4 * mc + 5, 3 * nr + 7, kc + 9});   // threads share the packed B, two K blocks
+            shapes.add(new int[]{100, nc + 33, 40});                 // threads share B, two N panels
             int v = 0;
             for (int[] sh : shapes) {
                 int M = sh[0], N = sh[1], K = sh[2];
