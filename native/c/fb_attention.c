@@ -70,13 +70,19 @@ static float max_of(const float *restrict x, int n) {
     return m;
 }
 
+/*
+ * Output accumulation without per-key loops: each query row keeps LANES partial sums per output
+ * dimension, oacc[d][l] += p[j] vt[d][j] for j ≡ l (mod LANES), reduced once at the end. That is
+ * D*KB/LANES vector FMAs per key block, also for small D (stories260K: D = 8).
+ */
 static void fwd_range(void *c_, long lo, long hi) {
     ac *c = c_;
     int Tq = c->Tq, Tk = c->Tk, H = c->H, G = c->G, D = c->D, hpg = H / G, off = Tk - Tq;
     int nqb = (Tq + QB - 1) / QB;
-    float *qs = malloc(sizeof(float) * QB * D), *acc = malloc(sizeof(float) * QB * D);
-    float *kt = calloc((size_t) D * KB, sizeof(float));
-    float m[QB], l[QB], s[KB];
+    float *qs = malloc(sizeof(float) * QB * D);
+    float *oacc = malloc(sizeof(float) * QB * D * LANES);
+    float *kt = calloc((size_t) D * KB, sizeof(float)), *vt = calloc((size_t) D * KB, sizeof(float));
+    float m[QB], l[QB], s[KB] = {0};
     for (long u = lo; u < hi; u++) {
         int qb = (int) (u % nqb), bh = (int) (u / nqb), h = bh % H, b = bh / H, g = h / hpg;
         int t0 = qb * QB, nq = (Tq < t0 + QB ? Tq : t0 + QB) - t0;
@@ -85,43 +91,53 @@ static void fwd_range(void *c_, long lo, long hi) {
             m[r] = -INFINITY;
             l[r] = 0;
         }
-        memset(acc, 0, sizeof(float) * nq * D);
+        memset(oacc, 0, sizeof(float) * nq * D * LANES);
         int last = off + t0 + nq - 1;
         for (int k0 = 0; k0 <= last; k0 += KB) {
             int nk = last + 1 - k0 < KB ? last + 1 - k0 : KB;
             transpose_block(kt, c->k, b, k0, nk, g, Tk, G, D);
+            transpose_block(vt, c->v, b, k0, nk, g, Tk, G, D);
             for (int r = 0; r < nq; r++) {
                 int kend = k0 + KB < off + t0 + r + 1 ? k0 + KB : off + t0 + r + 1;
                 int n = kend - k0;
                 if (n <= 0) continue;
+                int nv = (n + LANES - 1) / LANES * LANES;
                 scores(s, qs + r * D, kt, n, D, c->scale);
                 float bm = max_of(s, n);
                 float mnew = m[r] > bm ? m[r] : bm;
-                float *ar = acc + r * D;
+                float *ar = oacc + (long) r * D * LANES;
                 if (mnew > m[r] && m[r] != -INFINITY) {   /* the max moved: rescale what was accumulated */
                     float alpha = fb_exp(m[r] - mnew);
                     l[r] *= alpha;
-                    for (int d = 0; d < D; d++) ar[d] *= alpha;
+                    for (int i = 0; i < D * LANES; i++) ar[i] *= alpha;
                 }
                 m[r] = mnew;
                 l[r] += exp_shift(s, n, mnew);
-                for (int j = 0; j < n; j++) {
-                    const float *restrict vr = c->v + kv_off(b, k0 + j, g, Tk, G, D);
-                    float p = s[j];
-                    for (int d = 0; d < D; d++) ar[d] = FMA(vr[d], p, ar[d]);
+                for (int j = n; j < nv; j++) s[j] = 0.0f;   /* lanes past the causal edge add nothing */
+                for (int d = 0; d < D; d++) {
+                    float *restrict od = ar + d * LANES;
+                    const float *restrict vd = vt + d * KB;
+                    for (int j = 0; j < nv; j += LANES)
+                        for (int q = 0; q < LANES; q++) od[q] = FMA(s[j + q], vd[j + q], od[q]);
                 }
             }
         }
         for (int r = 0; r < nq; r++) {
             float inv = 1.0f / l[r];
             float *o = c->out + q_off(b, t0 + r, h, Tq, H, D);
-            for (int d = 0; d < D; d++) o[d] = acc[r * D + d] * inv;
+            const float *ar = oacc + (long) r * D * LANES;
+            for (int d = 0; d < D; d++) {
+                float sum = 0;
+                for (int q = 0; q < LANES; q++) sum += ar[d * LANES + q];
+                o[d] = sum * inv;
+            }
             c->lse[((long) b * H + h) * Tq + t0 + r] = m[r] + (float) log(l[r]);
         }
     }
     free(qs);
-    free(acc);
+    free(oacc);
     free(kt);
+    free(vt);
 }
 
 EXPORT void FN(attention_forward)(float *out, float *lse, const float *q, const float *k, const float *v,
@@ -133,17 +149,23 @@ EXPORT void FN(attention_forward)(float *out, float *lse, const float *q, const 
     fb_parallel((long) B * H * nqb, 1, fwd_range, &c);
 }
 
-/* One task owns one (b, g): all query heads sharing that KV head, so dk/dv rows never race. */
+/*
+ * One task owns one (b, g): all query heads sharing that KV head, so dk/dv rows never race.
+ * Per key block, dk and dv accumulate transposed ([D,KB], vectorised over keys) across the query
+ * rows of the block and are added to their rows once; dq keeps LANES partial sums per dimension
+ * like the forward's output. No loop runs per (query, key) pair with a D-long body.
+ */
 static void bwd_range(void *c_, long lo, long hi) {
     ac *c = c_;
     int Tq = c->Tq, Tk = c->Tk, H = c->H, G = c->G, D = c->D, hpg = H / G, off = Tk - Tq;
     int rows = hpg * QB;
     int need_ds = c->dq || c->dk;
     float *qs = malloc(sizeof(float) * rows * D), *dos = malloc(sizeof(float) * rows * D);
-    float *dqa = calloc((size_t) rows * D, sizeof(float));
+    float *dqacc = c->dq ? malloc(sizeof(float) * rows * D * LANES) : NULL;
     float *di = malloc(sizeof(float) * rows), *ls = malloc(sizeof(float) * rows);
     float *kt = calloc((size_t) D * KB, sizeof(float)), *vt = calloc((size_t) D * KB, sizeof(float));
-    float p[KB], dp[KB];
+    float *dkt = malloc(sizeof(float) * D * KB), *dvt = malloc(sizeof(float) * D * KB);
+    float p[KB] = {0}, dp[KB] = {0}, ds[KB] = {0};
     for (long u = lo; u < hi; u++) {
         int b = (int) (u / G), g = (int) (u % G);
         for (int t0 = 0; t0 < Tq; t0 += QB) {
@@ -155,61 +177,76 @@ static void bwd_range(void *c_, long lo, long hi) {
                     long o = q_off(b, t0 + r, h, Tq, H, D);
                     memcpy(qs + ri * D, c->q + o, sizeof(float) * D);
                     memcpy(dos + ri * D, c->dOut + o, sizeof(float) * D);
-                    float s = 0;
-                    if (need_ds) for (int d = 0; d < D; d++) s += dos[ri * D + d] * c->o[o + d];
-                    di[ri] = s;
+                    float sum = 0;
+                    if (need_ds) for (int d = 0; d < D; d++) sum += dos[ri * D + d] * c->o[o + d];
+                    di[ri] = sum;
                     ls[ri] = c->lse[((long) b * H + h) * Tq + t0 + r];
                 }
             }
-            if (c->dq) memset(dqa, 0, sizeof(float) * rows * D);
+            if (dqacc) memset(dqacc, 0, sizeof(float) * rows * D * LANES);
             int last = off + t0 + nq - 1;
             for (int k0 = 0; k0 <= last; k0 += KB) {
                 int nk = last + 1 - k0 < KB ? last + 1 - k0 : KB;
                 transpose_block(kt, c->k, b, k0, nk, g, Tk, G, D);
                 if (need_ds) transpose_block(vt, c->v, b, k0, nk, g, Tk, G, D);
+                if (c->dv) memset(dvt, 0, sizeof(float) * D * KB);
+                if (c->dk) memset(dkt, 0, sizeof(float) * D * KB);
                 for (int hh = 0; hh < hpg; hh++) {
                     for (int r = 0; r < nq; r++) {
                         int n = (k0 + KB < off + t0 + r + 1 ? k0 + KB : off + t0 + r + 1) - k0;
                         if (n <= 0) continue;
+                        int nv = (n + LANES - 1) / LANES * LANES;
                         int ri = hh * QB + r;
                         const float *qr = qs + ri * D, *dor = dos + ri * D;
-                        float *dqr = dqa + ri * D;
                         scores(p, qr, kt, n, D, c->scale);
                         exp_shift(p, n, ls[ri]);   /* p_j = exp(scale q·k_j - lse) */
-                        if (need_ds) scores(dp, dor, vt, n, D, 1.0f);
-                        for (int j = 0; j < n; j++) {
-                            long kvo = kv_off(b, k0 + j, g, Tk, G, D);
-                            float pj = p[j];
-                            if (c->dv) {
-                                float *restrict dvr = c->dv + kvo;
-                                for (int d = 0; d < D; d++) dvr[d] = FMA(dor[d], pj, dvr[d]);
+                        for (int j = n; j < nv; j++) p[j] = 0.0f;
+                        if (c->dv)   /* dv_j += p_j dOut_r */
+                            for (int d = 0; d < D; d++) {
+                                float x = dor[d];
+                                float *restrict row = dvt + d * KB;
+                                for (int j = 0; j < nv; j++) row[j] = FMA(p[j], x, row[j]);
                             }
-                            if (need_ds) {
-                                float ds = c->scale * pj * (dp[j] - di[ri]);
-                                if (c->dq) {
-                                    const float *restrict kr = c->k + kvo;
-                                    for (int d = 0; d < D; d++) dqr[d] = FMA(kr[d], ds, dqr[d]);
-                                }
-                                if (c->dk) {
-                                    float *restrict dkr = c->dk + kvo;
-                                    for (int d = 0; d < D; d++) dkr[d] = FMA(qr[d], ds, dkr[d]);
-                                }
+                        if (!need_ds) continue;
+                        scores(dp, dor, vt, n, D, 1.0f);
+                        float dr = di[ri];
+                        for (int j = 0; j < nv; j++) ds[j] = c->scale * p[j] * (dp[j] - dr);
+                        if (dqacc)   /* dq_r += Σ_j ds_j k_j, LANES partial sums per dimension */
+                            for (int d = 0; d < D; d++) {
+                                float *restrict acc = dqacc + ((long) ri * D + d) * LANES;
+                                const float *restrict kd = kt + d * KB;
+                                for (int j = 0; j < nv; j += LANES)
+                                    for (int q = 0; q < LANES; q++) acc[q] = FMA(ds[j + q], kd[j + q], acc[q]);
                             }
-                        }
+                        if (c->dk)   /* dk_j += ds_j q_r */
+                            for (int d = 0; d < D; d++) {
+                                float x = qr[d];
+                                float *restrict row = dkt + d * KB;
+                                for (int j = 0; j < nv; j++) row[j] = FMA(ds[j], x, row[j]);
+                            }
                     }
                 }
+                for (int j = 0; j < nk; j++) {
+                    long kvo = kv_off(b, k0 + j, g, Tk, G, D);
+                    if (c->dv) for (int d = 0; d < D; d++) c->dv[kvo + d] += dvt[d * KB + j];
+                    if (c->dk) for (int d = 0; d < D; d++) c->dk[kvo + d] += dkt[d * KB + j];
+                }
             }
-            if (c->dq) {
+            if (dqacc) {
                 for (int hh = 0; hh < hpg; hh++)
                     for (int r = 0; r < nq; r++) {
                         float *dst = c->dq + q_off(b, t0 + r, g * hpg + hh, Tq, H, D);
-                        const float *src = dqa + (hh * QB + r) * D;
-                        for (int d = 0; d < D; d++) dst[d] += src[d];
+                        const float *src = dqacc + (long) (hh * QB + r) * D * LANES;
+                        for (int d = 0; d < D; d++) {
+                            float sum = 0;
+                            for (int q = 0; q < LANES; q++) sum += src[d * LANES + q];
+                            dst[d] += sum;
+                        }
                     }
             }
         }
     }
-    free(qs); free(dos); free(dqa); free(di); free(ls); free(kt); free(vt);
+    free(qs); free(dos); free(dqacc); free(di); free(ls); free(kt); free(vt); free(dkt); free(dvt);
 }
 
 EXPORT void FN(attention_backward)(float *dq, float *dk, float *dv, const float *dOut, const float *out,
