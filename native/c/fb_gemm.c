@@ -224,8 +224,8 @@ static void shared_rows(void *c_, long lo, long hi) {
     }
 }
 
-static float *shared_b;
-static size_t shared_b_cap;
+static __thread float *shared_b;   /* the caller's; workers only read it during the call */
+static __thread size_t shared_b_cap;
 
 static void gemm_shared(int transA, int transB, int M, int N, int K, float alpha, const float *A, const float *B,
                         float beta, float *C) {
@@ -343,7 +343,7 @@ EXPORT void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, flo
     long flops = 2L * M * N * K;
     int threads = fb_threads();
     int c_distinct = batch == 1 || labs(sC) >= (long) M * N;
-    if (threads == 1 || flops * batch < PARALLEL_MIN_FLOPS) {
+    if (threads == 1 || fb_in_pool() || flops * batch < PARALLEL_MIN_FLOPS) {   /* nested: serial */
         for (int b = 0; b < batch; b++) item_serial(&g, b);
     } else if (c_distinct && batch >= threads && (batch % threads == 0 || batch >= 4 * threads)) {
         fb_parallel(batch, 1, batch_range, &g);

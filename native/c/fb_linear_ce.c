@@ -12,8 +12,8 @@
  */
 #include "fb_common.h"
 
-#define NB 256
-#define VC 1024
+#define NB 1024
+#define VC 512
 
 void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, float alpha, const float *A, long sA,
               const float *B, long sB, float beta, float *C, long sC);

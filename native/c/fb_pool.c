@@ -114,6 +114,8 @@ __attribute__((visibility("default"))) int fb_init(int threads) {
 
 int fb_threads(void) { return n_threads; }
 
+int fb_in_pool(void) { return in_pool; }
+
 void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
     if (n <= 0) return;
     if (min_per_task < 1) min_per_task = 1;

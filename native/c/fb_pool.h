@@ -17,4 +17,8 @@ void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx);
 /* Number of threads of the pool (caller included). */
 int fb_threads(void);
 
+/* Non-zero inside a parallel body: a nested kernel (e.g. a GEMM called by a fused kernel's
+   task) must run serially on its thread and use only thread-local scratch. */
+int fb_in_pool(void);
+
 #endif

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Backend.linearCrossEntropy (classifier + cross-entropy, logits never stored) against a float64
  * reference of logits = h W^T, the masked mean cross-entropy and its gradients, on every backend.
- * Shapes cross the native row blocks (256) and vocabulary chunks (1024) with partial ones.
+ * Shapes cross the native row blocks (256) and vocabulary chunks (1024) with partial ones; the
+ * largest makes the per-block GEMMs big enough to be threaded, were they not nested.
  */
 class LinearCrossEntropyTest {
 
@@ -51,7 +52,7 @@ class LinearCrossEntropyTest {
     @Test
     void lossAndGradientsMatchFloat64() {
         Random rnd = new Random(31);
-        int[][] shapes = {{5, 7, 11}, {37, 13, 3000}, {300, 9, 1030}, {1, 16, 2049}};
+        int[][] shapes = {{5, 7, 11}, {37, 13, 3000}, {300, 9, 1030}, {1, 16, 2049}, {600, 64, 2100}};
         for (Backend be : backends()) {
             for (int[] sh : shapes) {
                 int N = sh[0], C = sh[1], V = sh[2];
