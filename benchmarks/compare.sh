@@ -43,7 +43,7 @@ run_java() { "$JAVA" $FLAGS -cp "$CP" "$@" 2>>"$RAW.err"; }
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; $(grep -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | xargs)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "jdk: $("$JAVA" -version 2>&1 | head -1); torch: $(/usr/bin/python3 -c 'import torch; print(torch.__version__)')"
-  echo "openblas: $(readlink -f /usr/lib/x86_64-linux-gnu/libopenblas.so.0)"
+  echo "openblas: $(readlink -f /usr/lib/x86_64-linux-gnu/libopenblas.so.0); PyTorch BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)"
 } > "$RAW.head"
 
 echo "GEMM..." >&2

@@ -31,15 +31,18 @@ static void transpose_block(float *restrict kt, const float *k, int b, int k0, i
     }
 }
 
-/* s[j] = scale * Σ_d a[d] kt[d, j] for j < KB (vectorised over j). */
+/*
+ * s[j] = scale * Σ_d a[d] kt[d, j] for j < n. All KB columns are computed (columns past the
+ * block hold finite stale keys, ignored): the fixed trip count keeps the accumulators in
+ * registers across the d loop.
+ */
 static void scores(float *restrict s, const float *restrict a, const float *restrict kt, int n, int D, float scale) {
     float acc[KB];
-    int nv = (n + LANES - 1) / LANES * LANES;
-    for (int j = 0; j < nv; j++) acc[j] = 0;
+    for (int j = 0; j < KB; j++) acc[j] = 0;
     for (int d = 0; d < D; d++) {
         float ad = a[d];
         const float *row = kt + d * KB;
-        for (int j = 0; j < nv; j++) acc[j] = FMA(row[j], ad, acc[j]);
+        for (int j = 0; j < KB; j++) acc[j] = FMA(row[j], ad, acc[j]);
     }
     for (int j = 0; j < n; j++) s[j] = acc[j] * scale;
 }
