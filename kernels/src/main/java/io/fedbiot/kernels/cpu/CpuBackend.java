@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CpuBackend implements Backend {
     private static final Map<Isa, CpuBackend> SHARED = new EnumMap<>(Isa.class);
+    private static final boolean FUSED_GW = Boolean.getBoolean("fedbiot.native.fusedClassifierGrad");
 
     private final NativeKernels k;
     private final Isa isa;
@@ -446,9 +447,20 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Fused in vocabulary chunks (native/c/fb_linear_ce.c): no [N,V] buffer at all. */
+    /**
+     * Without a classifier gradient (LoRA, evaluation): fused in vocabulary chunks
+     * (native/c/fb_linear_ce.c), no [N,V] buffer at all, the same two GEMMs as unfused. With gW
+     * (full training) the chunked kernel needs a third pass over the classifier (gW cannot be
+     * formed before a row's lse is known) and measured slower than the composed path (3 GEMMs,
+     * its [N,V] buffers live only inside this call), which is used then.
+     * {@code -Dfedbiot.native.fusedClassifierGrad=true} forces the chunked kernel for gW too.
+     */
     @Override
     public void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int N, int C, int V) {
+        if (gW != null && !FUSED_GW) {
+            Backend.super.linearCrossEntropy(loss, gh, gW, h, W, targets, mask, N, C, V);
+            return;
+        }
         String op = "linearCrossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
         int bad;
