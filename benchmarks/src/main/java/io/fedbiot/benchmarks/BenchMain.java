@@ -69,11 +69,11 @@ public final class BenchMain {
             if (params.getMode() != org.openjdk.jmh.annotations.Mode.AverageTime
                     && params.getMode() != org.openjdk.jmh.annotations.Mode.SingleShotTime) continue;
             if (!header) {
-                System.out.printf("%nGEMM GFLOP/s (2*M*N*K / average time)%n%-22s %8s %12s %10s%n",
-                        "shape", "threads", "ms/op", "GFLOP/s");
+                System.out.printf("%nGEMM GFLOP/s (2*M*N*K / average time)%n%-10s %-22s %8s %12s %10s%n",
+                        "backend", "shape", "threads", "ms/op", "GFLOP/s");
                 header = true;
             }
-            System.out.printf(Locale.ROOT, "%-22s %8s %12.3f %10.1f%n", shape, params.getParam("threads"),
+            System.out.printf(Locale.ROOT, "%-10s %-22s %8s %12.3f %10.1f%n", params.getParam("backend"), shape, params.getParam("threads"),
                     seconds * 1e3, flops / seconds / 1e9);
         }
     }

@@ -3,6 +3,7 @@ package io.fedbiot.benchmarks;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.jvm.JavaBackend;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -41,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class GemmBenchmark {
 
-    @Param({"4096x288x768:fwd", "4096x768x288:fwd", "4096x288x288:fwd", "512x288x32000:fwd",
+    @Param({"4096x288x768:fwd", "4096x768x288:fwd", "4096x288x288:fwd", "512x288x32000:fwd", "4096x288x288:dx", "4096x288x288:dw",
             "4096x288x768:dx", "4096x768x288:dx", "512x288x32000:dx",
             "4096x288x768:dw", "4096x768x288:dw", "512x288x32000:dw"})
     public String shape;
@@ -50,8 +51,14 @@ public class GemmBenchmark {
     @Param({"all", "1"})
     public String threads;
 
+    /** java, native (C kernels; its pool is sized once per process, so threads only affects java), openblas. */
+    @Param({"java", "native", "openblas"})
+    public String backend;
+
+    private OpenBlas blas;
+
     private Arena arena;
-    private Backend backend;
+    private Backend be;
     private Buf a, b, c;
     private Gemm g;
 
@@ -78,7 +85,10 @@ public class GemmBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         g = Gemm.parse(shape);
-        backend = threads.equals("all") ? Backends.java() : new JavaBackend(Integer.parseInt(threads));
+        int t = threads.equals("all") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+        if (backend.equals("openblas")) blas = OpenBlas.load(t);
+        be = backend.equals("java") ? (threads.equals("all") ? Backends.java() : new JavaBackend(t))
+                : Backends.byName(blas != null ? "java" : backend);
         arena = Arena.ofShared();
         Random r = new Random(42);
         a = random(r, (long) g.M() * g.K());
@@ -89,8 +99,8 @@ public class GemmBenchmark {
     private Buf random(Random r, long n) {
         float[] x = new float[Math.toIntExact(n)];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        Buf buf = backend.allocate(4 * n, arena);
-        backend.fromHost(MemorySegment.ofArray(x), buf);
+        Buf buf = be.allocate(4 * n, arena);
+        be.fromHost(MemorySegment.ofArray(x), buf);
         return buf;
     }
 
@@ -101,6 +111,7 @@ public class GemmBenchmark {
 
     @Benchmark
     public void gemm() {
-        backend.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
+        if (blas != null) blas.gemm(g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, HostBuf.of(a), HostBuf.of(b), 0f, HostBuf.of(c));
+        else be.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
     }
 }

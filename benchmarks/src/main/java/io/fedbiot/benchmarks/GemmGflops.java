@@ -3,6 +3,7 @@ package io.fedbiot.benchmarks;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.jvm.JavaBackend;
 
 import java.lang.foreign.Arena;
@@ -12,7 +13,8 @@ import java.util.Random;
 
 /**
  * Quick GEMM GFLOP/s without JMH (for tuning): args are shapes as in {@link GemmBenchmark}
- * (default: all of them), {@code -t N} picks the thread count. Prints the mean and the best
+ * (default: all of them), {@code -t N} picks the thread count, {@code -b NAME} the backend (java, native, native-avx2, native-generic,
+ * or openblas: OpenBLAS's cblas_sgemm through FFM). Prints the mean and the best
  * time (the best is steadier on a shared machine); {@code -cpu} times
  * one thread by its CPU time, which other processes on the machine barely disturb. Needs the project's JVM flags:
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar io.fedbiot.benchmarks.GemmGflops}.
@@ -25,18 +27,24 @@ public final class GemmGflops {
     public static void main(String[] args) throws Exception {
         int threads = 0;
         boolean cpu = false;
+        String backend = "java";
         java.util.List<String> shapes = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("-t")) threads = Integer.parseInt(args[++i]);
             else if (args[i].equals("-cpu")) cpu = true;
+            else if (args[i].equals("-b")) backend = args[++i];
             else shapes.add(args[i]);
         }
         if (shapes.isEmpty())
             shapes = java.util.List.of(GemmBenchmark.class.getField("shape").getAnnotation(
                     org.openjdk.jmh.annotations.Param.class).value());
         if (cpu) threads = 1; // thread CPU time only sees the calling thread
-        Backend be = threads == 0 ? Backends.java() : new JavaBackend(threads);
-        System.out.printf("%-22s %8s %10s %9s %10s %9s%n", "shape", "threads", "mean ms", "GFLOP/s", "best ms",
+        OpenBlas blas = backend.equals("openblas")
+                ? OpenBlas.load(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads) : null;
+        Backend be = blas != null || !backend.equals("java") ? Backends.byName(blas != null ? "java" : backend)
+                : threads == 0 ? Backends.java() : new JavaBackend(threads);
+        String label = blas != null ? "openblas" : be.name();
+        System.out.printf("%-10s %-22s %8s %10s %9s %10s %9s%n", "backend", "shape", "threads", "mean ms", "GFLOP/s", "best ms",
                 "GFLOP/s");
         for (String s : shapes) {
             GemmBenchmark.Gemm g = GemmBenchmark.Gemm.parse(s);
@@ -44,7 +52,9 @@ public final class GemmGflops {
                 Random r = new Random(1);
                 Buf a = random(be, r, (long) g.M() * g.K(), arena), b = random(be, r, (long) g.K() * g.N(), arena);
                 Buf c = be.allocate(4L * g.M() * g.N(), arena);
-                Runnable op = () -> be.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
+                Runnable op = blas != null
+                        ? () -> blas.gemm(g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, HostBuf.of(a), HostBuf.of(b), 0f, HostBuf.of(c))
+                        : () -> be.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
                 long end = System.nanoTime() + 1_500_000_000L; // warm-up
                 while (System.nanoTime() < end) op.run();
                 int n = 0;
@@ -56,7 +66,7 @@ public final class GemmGflops {
                     n++;
                 } while (System.nanoTime() - t0 < 2_000_000_000L);
                 double sec = (System.nanoTime() - t0) / 1e9 / n;
-                System.out.printf(Locale.ROOT, "%-22s %8d %10.3f %9.1f %10.3f %9.1f%n", s, be.threads(), sec * 1e3,
+                System.out.printf(Locale.ROOT, "%-10s %-22s %8d %10.3f %9.1f %10.3f %9.1f%n", label, s, be.threads(), sec * 1e3,
                         g.flops() / sec / 1e9, best / 1e6, g.flops() / best);
             }
         }

@@ -22,6 +22,10 @@ public class GenerateBenchmark {
     @Param({"stories15M", "stories260K"})
     public String shape;
 
+    /** java, native, auto (see Backends.byName). */
+    @Param({"java", "native"})
+    public String backend;
+
     private Arena arena;
     private LlamaModel model;
 
@@ -29,7 +33,7 @@ public class GenerateBenchmark {
     public void setup() {
         LlamaConfig c = ModelShapes.byName(shape);
         arena = Arena.ofShared();
-        model = LlamaModel.full(LlamaWeights.random(c, Backends.java(), arena, 1));
+        model = LlamaModel.full(LlamaWeights.random(c, Backends.byName(backend), arena, 1));
     }
 
     @TearDown(Level.Trial)

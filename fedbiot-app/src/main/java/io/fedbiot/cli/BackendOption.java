@@ -10,9 +10,10 @@ import java.lang.foreign.Arena;
 
 /** {@code --backend NAME [--bf16-weights]}: where a command's kernels run, mixed into the commands that compute. */
 public final class BackendOption {
-    @Option(names = "--backend", defaultValue = "java", paramLabel = "NAME",
-            description = "Kernel backend: java, cuda, or auto (cuda when a usable GPU is found, else java). Default: ${DEFAULT-VALUE}.")
-    String name = "java";
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend: java, native (C kernels), cuda (GPU), or auto (cuda when a usable GPU is found, "
+                    + "else native when its library loads, else java; logged). Default: ${DEFAULT-VALUE}.")
+    String name = "auto";
 
     @Option(names = "--bf16-weights", description = "With --backend cuda: keep the frozen linear weights in bf16 on the GPU.")
     boolean bf16;
@@ -27,12 +28,14 @@ public final class BackendOption {
     }
 
     /**
-     * The weights on the chosen backend: host weights as they are (memory-mapped, no copy) for a
-     * host backend, else one copy in {@code arena} that stays on the device for the whole run.
+     * The weights on the chosen backend: as they are (memory-mapped, no copy) when that backend
+     * owns them already; one host copy in {@code arena} for another host backend (ops run on the
+     * backend that owns their operands); else one device copy that stays there for the whole run.
      */
     public LlamaWeights place(LlamaWeights w, Arena arena) {
         Backend be = backend();
-        if (!bf16 && (be == w.tokEmbeddings().backend() || be.isHost() && w.tokEmbeddings().backend().isHost())) return w;
+        if (!bf16 && be == w.tokEmbeddings().backend()) return w;
+        if (!bf16 && be.isHost()) return w.on(be, arena);
         return DeviceWeights.toDevice(w, be, arena, bf16);
     }
 }

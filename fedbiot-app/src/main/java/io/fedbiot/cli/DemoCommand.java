@@ -1,6 +1,7 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.demo.Demo;
+import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.Experiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,6 +37,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend for the federated runs: java, native, cuda, auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -45,7 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
                 err.println(line);
                 err.flush();
             });
-            Experiment.Result r = RunCommand.execute(Experiment.fromYaml(plan.yaml(), sets), quiet, err);
+            Experiment.Result r = RunCommand.execute(Experiment.fromYaml(plan.yaml(), sets).onBackend(Backends.byName(backend)), quiet, err);
             stdout.print(Demo.table(r));
             stdout.printf(Locale.ROOT, "report: %s (%.0f s in all)%n", r.report(), (System.nanoTime() - t0) / 1e9);
             stdout.flush();

@@ -1,5 +1,6 @@
 package io.fedbiot.cli;
 
+import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.report.Progress;
 import io.fedbiot.report.RoundRecord;
@@ -32,6 +33,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+            description = "Kernel backend: java, native (C kernels), cuda (GPU), auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
     /** Runs {@code exp} with a bar over all its rounds and its log lines on {@code err}. */
     static Experiment.Result execute(Experiment exp, boolean quiet, PrintWriter err) throws IOException {
         var cfg = exp.config();
@@ -58,8 +63,8 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Experiment exp;
         try {
-            exp = Experiment.fromYaml(config, sets);
-        } catch (IOException | IllegalArgumentException e) { // ExperimentConfigException names the file itself
+            exp = Experiment.fromYaml(config, sets).onBackend(Backends.byName(backend));
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) { // ExperimentConfigException names the file itself
             err.println("fedbiot run: " + e.getMessage());
             return 2;
         }

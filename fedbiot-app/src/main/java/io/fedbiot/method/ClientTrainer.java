@@ -2,7 +2,6 @@ package io.fedbiot.method;
 
 import io.fedbiot.data.Batch;
 
-import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Ops;
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.StepScope;
@@ -51,7 +50,7 @@ public final class ClientTrainer {
                 Batch b = data.next();
                 try (var scope = StepScope.open()) {
                     Tensor ids = Tensor.ofInts(be, b.inputs(), b.batch(), b.seqLen());
-                    Tensor ce = Losses.crossEntropy(model.forward(ids), Tensor.ofInts(be, b.targets(), b.batch(), b.seqLen()),
+                    Tensor ce = model.loss(ids, Tensor.ofInts(be, b.targets(), b.batch(), b.seqLen()),   // no [B,T,V] logits
                             Tensor.of(be, b.mask(), b.batch(), b.seqLen()));
                     Tensor loss = s.epsilon() > 0 ? Ops.add(ce, Ops.scale(LoraProximal.term(adapter, anchor), s.epsilon())) : ce;
                     float ceValue = ce.item();

@@ -2,7 +2,6 @@ package io.fedbiot.method;
 
 import io.fedbiot.data.Batch;
 
-import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.autograd.Autograd;
@@ -29,7 +28,7 @@ public final class Evaluator {
             int n = b.maskedTargets();
             if (n == 0) continue;
             try (var s = StepScope.open(); var ng = Autograd.noGrad()) {
-                Tensor ce = Losses.crossEntropy(model.forward(Tensor.ofInts(be, b.inputs(), b.batch(), b.seqLen())),
+                Tensor ce = model.loss(Tensor.ofInts(be, b.inputs(), b.batch(), b.seqLen()),
                         Tensor.ofInts(be, b.targets(), b.batch(), b.seqLen()), Tensor.of(be, b.mask(), b.batch(), b.seqLen()));
                 sum += (double) ce.item() * n;
                 tokens += n;

@@ -55,6 +55,8 @@ public final class Experiment {
     public static final String EXACT_MATCH = "exact_match";
 
     private final ExperimentConfig cfg;
+    /** Backend the model runs on; null keeps the backend the checkpoint was loaded on. */
+    private io.fedbiot.kernels.Backend backend;
 
     public Experiment(ExperimentConfig cfg) {
         List<String> problems = cfg.problems();
@@ -73,11 +75,17 @@ public final class Experiment {
         return cfg;
     }
 
+    /** Runs the model on {@code be} (e.g. Backends.byName("native")); returns this. */
+    public Experiment onBackend(io.fedbiot.kernels.Backend be) {
+        this.backend = be;
+        return this;
+    }
+
     public Result run(Listener listener) throws IOException {
         Listener l = listener != null ? listener : new Listener() {};
         long seed0 = cfg.seeds().get(0);
-        try (Checkpoint ck = Checkpoint.load(cfg.model())) {
-            LlamaWeights base = ck.weights();
+        try (Checkpoint ck = Checkpoint.load(cfg.model()); java.lang.foreign.Arena onBe = java.lang.foreign.Arena.ofShared()) {
+            LlamaWeights base = backend == null ? ck.weights() : ck.weights().on(backend, onBe);
             Tokenizer tok = tokenizer(ck);
             var d = cfg.data();
             TokenizedDataset clientData = DatasetCache.load(d.client().path(), d.client().format(), tok, d.maxLen(), d.badRows(),

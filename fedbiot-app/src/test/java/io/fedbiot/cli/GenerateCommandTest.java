@@ -25,6 +25,25 @@ class GenerateCommandTest {
         assertTrue(r.err().contains("tok/s"), "logs go to stderr: " + r.err());
     }
 
+    /** Every backend this machine has prints llama2.c's greedy text; an unknown one is a clear error. */
+    @Test
+    void everyBackendPrintsTheSameGreedyText() throws Exception {
+        String want = Files.readString(model("expected/stories260K-greedy-from-bos.txt"));
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("java"));
+        for (var isa : io.fedbiot.kernels.cpu.Isa.values())   // native variants this CPU runs (none without the library)
+            io.fedbiot.kernels.cpu.CpuBackend.of(isa).ifPresent(b -> names.add(b.name()));
+        for (String be : names) {
+            Result r = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                    "--steps", "256", "--temperature", "0", "--backend", be);
+            assertEquals(0, r.code(), be + ": " + r.err());
+            assertEquals(want, r.out(), "greedy text on backend " + be);
+        }
+        Result bad = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
+                "--backend", "tpu");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains("unknown backend 'tpu'"), bad.err());
+    }
+
     @Test
     void ggufCarriesItsOwnTokenizer() throws Exception {
         Result r = run("generate", "--model", model("gguf/stories260K.gguf").toString(), "--steps", "256", "--temperature", "0");

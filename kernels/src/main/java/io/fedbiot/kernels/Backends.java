@@ -1,5 +1,8 @@
 package io.fedbiot.kernels;
 
+import io.fedbiot.kernels.cpu.CpuBackend;
+import io.fedbiot.kernels.cpu.Isa;
+import io.fedbiot.kernels.cpu.NativeLibrary;
 import io.fedbiot.kernels.cuda.CudaBackend;
 import io.fedbiot.kernels.cuda.CudaProbe;
 import io.fedbiot.kernels.jvm.JavaBackend;
@@ -7,10 +10,14 @@ import io.fedbiot.kernels.jvm.JavaBackend;
 import java.util.List;
 import java.util.Locale;
 
-/** Finds backends by name: java, cuda (a GPU through JCuda and cuBLAS) and auto; native comes with its issue. */
+/**
+ * Finds backends by name: java, native (C kernels through FFM, optionally forced onto an ISA),
+ * cuda (a GPU through JCuda and cuBLAS) and auto (the best available, logged once).
+ */
 public final class Backends {
     private static volatile Backend java;
     private static volatile Backend cuda;
+    private static volatile Backend auto;
 
     private Backends() {}
 
@@ -41,32 +48,57 @@ public final class Backends {
         return b;
     }
 
-    private static volatile boolean cudaFailed;
-
-    /** cuda when the probe found a usable GPU and the backend starts (kernels, cuBLAS), else java. */
-    private static Backend auto() {
-        if (cudaFailed || !CudaProbe.get().usable()) return java();
-        try {
-            return cuda();
-        } catch (RuntimeException e) {
-            cudaFailed = true;
-            System.err.println("[cuda] auto: the GPU was found but the cuda backend did not start, using java: " + e.getMessage());
-            return java();
-        }
-    }
-
     /** Names accepted by {@link #byName}. */
     public static List<String> names() {
-        return List.of("java", "cuda", "auto");
+        return List.of("java", "native", "native-avx512", "native-avx2", "native-generic", "cuda", "auto");
     }
 
-    /** {@code java}, {@code cuda}, or {@code auto}: cuda when the probe found a usable GPU, else java. */
+    /** A backend by its command-line name; {@code auto} is {@link #auto()}. */
     public static Backend byName(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "java" -> java();
+            case "native" -> CpuBackend.best().orElseThrow(() -> unavailable("native"));
+            case "native-avx512" -> CpuBackend.of(Isa.AVX512).orElseThrow(() -> unavailable(name));
+            case "native-avx2" -> CpuBackend.of(Isa.AVX2).orElseThrow(() -> unavailable(name));
+            case "native-generic" -> CpuBackend.of(Isa.GENERIC).orElseThrow(() -> unavailable(name));
             case "cuda" -> cuda();
             case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names());
         };
+    }
+
+    /**
+     * The best available backend, chosen once and logged: cuda when the probe found a usable GPU
+     * and the backend starts, else native when its library loads, else java.
+     */
+    public static Backend auto() {
+        Backend b = auto;
+        if (b == null) {
+            synchronized (Backends.class) {
+                if (auto == null) {
+                    auto = gpuOrNull();
+                    if (auto == null) auto = CpuBackend.best().map(Backend.class::cast).orElseGet(Backends::java);
+                    System.err.println("[backend] auto selected " + auto.name() + " (" + auto.threads() + " threads)");
+                }
+                b = auto;
+            }
+        }
+        return b;
+    }
+
+    private static Backend gpuOrNull() {
+        if (!CudaProbe.get().usable()) return null;
+        try {
+            return cuda();
+        } catch (RuntimeException e) {
+            System.err.println("[cuda] auto: the GPU was found but the cuda backend did not start: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static IllegalArgumentException unavailable(String name) {
+        String why = NativeLibrary.unavailableReason();
+        return new IllegalArgumentException("backend '" + name + "' is unavailable: "
+                + (why != null ? why : "this CPU lacks that instruction set"));
     }
 }

@@ -1,6 +1,7 @@
 package io.fedbiot.engine.model;
 
 import io.fedbiot.engine.Linalg;
+import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Nn;
 import io.fedbiot.engine.Ops;
 import io.fedbiot.engine.Rng;
@@ -100,6 +101,16 @@ public final class LlamaModel {
     /** ids I32 [B,T] → logits [B,T,V]. */
     public Tensor forward(Tensor ids) {
         return head(layers(embed(ids), 0, layers.length, 0));
+    }
+
+    /**
+     * Mean masked next-token cross-entropy of ids [B,T] against targets [B,T] (mask [B,T] or null):
+     * the same value as crossEntropy(forward(ids)), through {@link Losses#linearCrossEntropy}, so
+     * the [B,T,V] logits are never stored.
+     */
+    public Tensor loss(Tensor ids, Tensor targets, Tensor mask) {
+        Tensor h = Nn.rmsnorm(layers(embed(ids), 0, layers.length, 0), base.norm(), config().normEps());
+        return Losses.linearCrossEntropy(h, base.classifier(), targets, mask);
     }
 
     /** ids [B,T] → hidden [B,T,C]. */

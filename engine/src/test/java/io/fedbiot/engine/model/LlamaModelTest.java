@@ -114,6 +114,47 @@ class LlamaModelTest {
         }
     }
 
+    /**
+     * model.loss (the classifier fused with cross-entropy, no logits kept) on every backend: the
+     * float64 loss and finite-difference gradients of every weight, tied classifier included.
+     */
+    @Test
+    void fusedLossAndGradientsMatchTheFloat64TwinOnEveryBackend() {
+        LlamaConfig c = new LlamaConfig(8, 12, 2, 2, 1, 7, 8, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
+        Random r = new Random(12);
+        int b = 2, t = 4;
+        int[] ids = ids(r, b * t, c.vocabSize()), targets = ids(r, b * t, c.vocabSize());
+        float[] maskF = {1, 0, 1, 1, 1, 0, 1, 1};
+        for (Backend bk : KernelTesting.backends()) {
+            try (Arena a = Arena.ofShared(); var s = StepScope.open()) {
+                LlamaWeights w = LlamaWeights.random(c, bk, a, 7);
+                Rng rng = new Rng(8);
+                for (var e : w.toTensors().entrySet()) {
+                    if (e.getKey().endsWith("norm")) rng.uniform(e.getValue(), 0.6, 1.4);
+                    else rng.normal(e.getValue(), 0.3);
+                }
+                w.toTensors().values().forEach(x -> x.requiresGrad(true));
+                LlamaModel m = LlamaModel.full(w);
+                Tensor loss = m.loss(Tensor.ofInts(bk, ids, b, t), Tensor.ofInts(bk, targets, b, t), Tensor.of(bk, maskF, b, t));
+                Autograd.backward(loss);
+                Map<String, Tensor> all = w.toTensors();
+                Map<String, double[]> p = toRef(all);
+                double[] mask = toDouble(maskF);
+                String on = bk.name() + ": ";
+                assertClose(on + "loss", RefLlama.loss(c, p, EnumSet.noneOf(LoraTarget.class), 1f, ids, targets, mask, b, t),
+                        loss.item(), 1e-5, 1e-6);
+                for (var e : all.entrySet()) {
+                    double[] fd = KernelTesting.finiteDiff(x -> {
+                        Map<String, double[]> q = new HashMap<>(p);
+                        q.put(e.getKey(), x);
+                        return RefLlama.loss(c, q, EnumSet.noneOf(LoraTarget.class), 1f, ids, targets, mask, b, t);
+                    }, p.get(e.getKey()), 1e-6);
+                    assertClose(on + "d loss / d " + e.getKey(), fd, e.getValue().grad().toFloatArray(), 3e-3, 3e-5);
+                }
+            }
+        }
+    }
+
     @Test
     void kvCacheGivesTheSameLogitsAsTheFullForward() {
         LlamaConfig c = tiny(RopeStyle.HALF_SPLIT, true);

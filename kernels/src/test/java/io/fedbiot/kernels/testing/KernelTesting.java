@@ -3,6 +3,8 @@ package io.fedbiot.kernels.testing;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.cpu.CpuBackend;
+import io.fedbiot.kernels.cpu.Isa;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,11 +22,25 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class KernelTesting {
     private KernelTesting() {}
 
-    /** Every backend available on this machine; each kernel test runs on all of them. */
+    /**
+     * Every backend available on this machine; each kernel test runs on all of them: java, and the
+     * native backend on each ISA variant this CPU runs (when its library was built; see
+     * NativeBackendTest for the skip reason otherwise), and cuda where a GPU is usable.
+     */
     public static List<Backend> backends() {
+        List<Backend> all = new java.util.ArrayList<>();
+        all.add(Backends.java());
+        all.addAll(nativeBackends());
         // cuda joins only where the probe found a usable GPU (CudaKernelsTest says when it did not).
-        if (io.fedbiot.kernels.cuda.CudaProbe.get().usable()) return List.of(Backends.java(), Backends.cuda());
-        return List.of(Backends.java());
+        if (io.fedbiot.kernels.cuda.CudaProbe.get().usable()) all.add(Backends.cuda());
+        return all;
+    }
+
+    /** The native backend on every ISA variant this CPU runs, best first; empty without the library. */
+    public static List<Backend> nativeBackends() {
+        List<Backend> out = new java.util.ArrayList<>();
+        for (int i = Isa.values().length - 1; i >= 0; i--) CpuBackend.of(Isa.values()[i]).ifPresent(out::add);
+        return out;
     }
 
     public static Buf upload(Backend be, float[] data, Arena arena) {
