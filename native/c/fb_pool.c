@@ -4,8 +4,9 @@
  * every participant, caller included, claims chunks from a shared counter, so a worker that the
  * OS has descheduled (a busy machine) delays nothing: the others take its chunks. Which thread
  * runs a chunk never changes what the chunk computes, so results stay bitwise reproducible.
- * The counter holds the job's generation in its high 32 bits and is claimed by compare-and-swap,
- * so a late worker can never take an index of a newer job. Idle workers spin briefly (kernels
+ * The counter holds the job's generation in its high 32 bits and is claimed by compare-and-swap;
+ * a new job closes the counter before it rewrites the job's fields, so a late worker can never
+ * take an index of a newer job. Idle workers spin briefly (kernels
  * come in quick succession), then sleep on a condition variable.
  */
 #include "fb_pool.h"
@@ -128,6 +129,10 @@ void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
         return;
     }
     uint64_t gen = atomic_load(&generation) + 1;
+    /* Close the counter first: a worker still in drain() of the previous job may have loaded the
+     * old counter and may read the fields below as they change; its compare-and-swap must fail
+     * instead of claiming (and running) a chunk of this job under the old generation's index. */
+    atomic_store_explicit(&next_chunk, ((gen & 0xffffffffu) << 32) | 0xffffffffu, memory_order_seq_cst);
     job_fn = body;
     job_ctx = ctx;
     job_n = n;

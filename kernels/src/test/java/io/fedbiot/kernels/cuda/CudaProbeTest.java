@@ -1,5 +1,6 @@
 package io.fedbiot.kernels.cuda;
 
+import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import org.junit.jupiter.api.Test;
 
@@ -23,10 +24,14 @@ class CudaProbeTest {
     }
 
     @Test
-    void withoutGpuAutoIsJavaAndCudaNamesTheReason() {
+    void withoutGpuAutoIsACpuBackendAndCudaNamesTheReason() {
         CudaProbe p = CudaProbe.get();
         assumeFalse(p.usable(), "a usable GPU is present (" + p.describe() + "): the no-GPU path is not reachable here");
-        assertEquals("java", Backends.byName("auto").name());
+        Backend auto = Backends.byName("auto");
+        assertTrue(auto.isHost(), auto.name());
+        // native when its library was built, else java: the best CPU backend, never cuda.
+        String best = io.fedbiot.kernels.cpu.CpuBackend.best().map(Backend::name).orElse("java");
+        assertEquals(best, auto.name());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.byName("cuda"));
         assertTrue(e.getMessage().contains(p.reason()), e.getMessage());
     }
