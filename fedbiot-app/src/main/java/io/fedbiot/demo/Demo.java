@@ -31,7 +31,7 @@ public final class Demo {
     public record Scale(DemoData.Sizes sizes, PretrainSettings pretrain, int rounds, int localSteps, int prealign, int evalRows) {
         public static Scale full() {
             return new Scale(new DemoData.Sizes(4000, 400, 400),
-                    new PretrainSettings(96, 6, 6, 256, 128, 600, 16, 3e-3, 30, 768, 0), 10, 15, 30, 80);
+                    new PretrainSettings(96, 6, 6, 256, 128, 600, 16, 3e-3, 30, 768, 0), 20, 15, 30, 80);
         }
 
         public static Scale quick() {

@@ -46,12 +46,7 @@ public final class Gsm8kScore {
 
     /** Exact-match accuracy in [0, 1]; NaN for no examples, so an empty evaluation cannot pass for 0%. */
     public static double exactMatch(List<String> generated, List<String> references) {
-        if (generated.size() != references.size())
-            throw new IllegalArgumentException(generated.size() + " generations for " + references.size() + " references");
-        if (generated.isEmpty()) return Double.NaN;
-        int ok = 0;
-        for (int i = 0; i < generated.size(); i++) if (correct(generated.get(i), references.get(i))) ok++;
-        return ok / (double) generated.size();
+        return ExactMatch.accuracy(generated, references, Gsm8kScore::correct);
     }
 
     private static Optional<BigDecimal> first(String text) {

@@ -30,11 +30,6 @@ public final class TaskScore {
 
     /** Accuracy in [0, 1]; NaN for no examples. */
     public static double exactMatch(List<String> generated, List<String> references) {
-        if (generated.size() != references.size())
-            throw new IllegalArgumentException(generated.size() + " generations for " + references.size() + " references");
-        if (generated.isEmpty()) return Double.NaN;
-        int ok = 0;
-        for (int i = 0; i < generated.size(); i++) if (correct(generated.get(i), references.get(i))) ok++;
-        return ok / (double) generated.size();
+        return ExactMatch.accuracy(generated, references, TaskScore::correct);
     }
 }
