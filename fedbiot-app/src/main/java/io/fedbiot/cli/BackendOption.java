@@ -29,13 +29,10 @@ public final class BackendOption {
 
     /**
      * The weights on the chosen backend: as they are (memory-mapped, no copy) when that backend
-     * owns them already; one host copy in {@code arena} for another host backend (ops run on the
-     * backend that owns their operands); else one device copy that stays there for the whole run.
+     * owns them already, else one copy in {@code arena} owned by it (ops run on the backend that
+     * owns their operands), on a GPU for the whole run.
      */
     public LlamaWeights place(LlamaWeights w, Arena arena) {
-        Backend be = backend();
-        if (!bf16 && be == w.tokEmbeddings().backend()) return w;
-        if (!bf16 && be.isHost()) return w.on(be, arena);
-        return DeviceWeights.toDevice(w, be, arena, bf16);
+        return bf16 ? DeviceWeights.toDevice(w, backend(), arena, true) : w.on(backend(), arena);
     }
 }

@@ -1,12 +1,11 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.engine.io.Checkpoint;
-import io.fedbiot.engine.io.CheckpointFormat;
 import io.fedbiot.engine.model.Generator;
 import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.Sampler;
 import io.fedbiot.engine.tokenizer.Tokenizer;
-import io.fedbiot.engine.tokenizer.Tokenizers;
+import io.fedbiot.method.Experiment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -103,11 +101,6 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private Tokenizer loadTokenizer(Checkpoint ck) throws IOException {
-        if (tokenizer != null) return Tokenizers.load(tokenizer);
-        if (ck.format() == CheckpointFormat.GGUF) return Tokenizers.load(model);
-        if (ck.format() == CheckpointFormat.HF_SAFETENSORS)
-            for (String f : new String[]{"tokenizer.json", "tokenizer.model", "tokenizer.bin"})
-                if (Files.isRegularFile(model.resolve(f))) return Tokenizers.load(model.resolve(f));
-        throw new IOException("no tokenizer for " + model + ": pass --tokenizer (tokenizer.bin, tokenizer.model or tokenizer.json)");
+        return Experiment.tokenizer(ck, model, tokenizer, "pass --tokenizer (tokenizer.bin, tokenizer.model or tokenizer.json)");
     }
 }

@@ -134,9 +134,6 @@ public record LlamaWeights(LlamaConfig config, Tensor tokEmbeddings, List<LayerW
 
     /** These weights on backend {@code be}: this object when already there, else a copy in {@code arena}. */
     public LlamaWeights on(io.fedbiot.kernels.Backend be, java.lang.foreign.Arena arena) {
-        if (tokEmbeddings.backend() == be) return this;
-        Map<String, Tensor> copy = new java.util.LinkedHashMap<>();
-        for (var e : toTensors().entrySet()) copy.put(e.getKey(), e.getValue().to(be, arena));
-        return fromTensors(config, copy, "weights on " + be.name());
+        return tokEmbeddings.backend() == be ? this : DeviceWeights.toDevice(this, be, arena, false);
     }
 }

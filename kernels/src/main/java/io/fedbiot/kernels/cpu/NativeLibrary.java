@@ -68,7 +68,7 @@ public final class NativeLibrary {
     private static NativeLibrary load() throws IOException, URISyntaxException {
         String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
         if (!os.contains("linux"))
-            throw new UnsupportedOperationException("the native library is built for Linux only (os.name=" + os + ")");
+            throw new IOException("the native library is built for Linux only (os.name=" + os + ")");
         String prop = System.getProperty("fedbiot.native.lib");
         Path p;
         if (prop != null && !prop.isBlank()) {
