@@ -37,8 +37,8 @@ if rn:
     out("\nGeometric mean: native/OpenBLAS %.2f (min %.2f), java/OpenBLAS %.2f (min %.2f)." % (gm(rn), min(rn), gm(rj), min(rj)))
 
 out("\n## Training step tokens/s (median of the run; best in brackets)\n")
-out("| step | native | java | PyTorch | native/PyTorch | target | peak RSS native MB | analytic MB | RSS/analytic | (RSS-start)/analytic |")
-out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+out("| step | native | java | PyTorch | native/PyTorch | target | peak RSS native MB | RSS at start | step MB (peak - start) | analytic MB | step/analytic (target 1.3) | pool peak MB |")
+out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 targets = {("stories15M:8:256", "full"): 1.3, ("stories15M:8:256", "lora2"): 1.5,
            ("stories15M:8:256", "forward"): 1.2, ("stories260K:8:512", "full"): 3.0}
 for (shape, mode), t in targets.items():
@@ -48,10 +48,11 @@ for (shape, mode), t in targets.items():
     rss = float(n["peak_rss_mb"]) if n else None
     an = float(n["analytic_mb"]) if n else None
     base = float(n["base_rss_mb"]) if n else 0
-    out("| %s %s | %s | %s | %s | %s | %.1f | %s | %s | %s | %s |" % (
+    pool = n.get("pool_peak_mb", "-") if n else "-"
+    out("| %s %s | %s | %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %s |" % (
         shape, mode, cell(n), cell(j), cell(p), "%.2f" % r if r else "-", t,
-        "%.0f" % rss if rss else "-", "%.0f" % an if an else "-", "%.2f" % (rss / an) if rss and an else "-",
-        "%.2f" % ((rss - base) / an) if rss and an else "-"))
+        "%.0f" % rss if rss else "-", "%.0f" % base if n else "-", "%.0f" % (rss - base) if rss else "-",
+        "%.0f" % an if an else "-", "%.2f" % ((rss - base) / an) if rss and an else "-", pool))
 out("\nPeak RSS of the other runs (MB): " + ", ".join(
     "%s %s %s %s" % (k[0].split(":")[0], k[1], k[2], v["peak_rss_mb"]) for k, v in sorted(steps.items()) if k[2] != "native"))
 out("\n## Per-op profile of the native steps (kernel wall time)\n")

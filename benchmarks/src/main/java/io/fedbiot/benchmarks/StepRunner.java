@@ -32,6 +32,10 @@ public final class StepRunner {
         try (TrainStep step = new TrainStep(args[0], args[1], prof != null ? prof : be)) {
             step.run();   // warm-up: JIT, pools, first-touch of the activations
             step.run();
+            // The random initialisation left its float[] garbage on the heap and the JIT its
+            // compiler arenas: collect, then restart the high-water mark for the timed steps.
+            System.gc();
+            resetPeak();
             if (prof != null) prof.reset();
             double[] sec = new double[steps];
             float loss = 0;
@@ -45,10 +49,20 @@ public final class StepRunner {
             double median = sorted[steps / 2], best = sorted[0];
             System.out.printf(Locale.ROOT,
                     "shape=%s mode=%s backend=%s threads=%d steps=%d median_ms=%.1f best_ms=%.1f tok_s=%.0f best_tok_s=%.0f "
-                            + "peak_rss_mb=%.1f base_rss_mb=%.1f analytic_mb=%.1f loss=%.4f%n",
+                            + "peak_rss_mb=%.1f base_rss_mb=%.1f analytic_mb=%.1f pool_peak_mb=%.1f pool_held_mb=%.1f loss=%.4f%n",
                     args[0], args[1], be.name(), be.threads(), steps, median * 1e3, best * 1e3, step.tokens() / median,
-                    step.tokens() / best, status("VmHWM") / 1048576.0, rss0 / 1048576.0, step.analyticBytes() / 1048576.0, loss);
+                    step.tokens() / best, status("VmHWM") / 1048576.0, rss0 / 1048576.0, step.analyticBytes() / 1048576.0,
+                    step.poolPeakBytes() / 1048576.0, step.poolHeldBytes() / 1048576.0, loss);
             if (prof != null) prof.print(System.err, steps);
+        }
+    }
+
+    /** Restarts VmHWM at the current RSS (Linux >= 4.0; ignored where /proc/self/clear_refs is missing). */
+    static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            System.err.println("cannot reset the peak RSS (" + e.getMessage() + "): it includes the set-up");
         }
     }
 

@@ -41,6 +41,7 @@ final class TrainStep implements AutoCloseable {
     private final AdamW opt;
     private final long trainableParams;
     private final int[] ids, targets;
+    private long poolPeak, poolHeld;
 
     /** shape "model:batch:seq" (e.g. stories15M:8:256), mode full|lora2|forward, float32 base weights. */
     TrainStep(String shape, String mode, Backend be) {
@@ -83,22 +84,40 @@ final class TrainStep implements AutoCloseable {
     /** One step; returns the loss (NaN in forward mode, whose logits are not copied anywhere). */
     float run() {
         try (var s = StepScope.open()) {
-            Tensor idT = Tensor.ofInts(be, ids, B, T);
-            if (opt == null) {
-                try (var ng = Autograd.noGrad()) {
-                    model.forward(idT);
-                    be.synchronize();
-                    return Float.NaN;
-                }
+            try {
+                return runIn();
+            } finally {
+                poolPeak = Math.max(poolPeak, s.peakBytes());
+                poolHeld = Math.max(poolHeld, s.heldBytes());
             }
-            Tensor tg = Tensor.ofInts(be, targets, B, T);
-            // fused: the classifier and cross-entropy in vocabulary chunks, no [B,T,V] logits
-            Tensor loss = fusedLoss ? model.loss(idT, tg, null) : Losses.crossEntropy(model.forward(idT), tg, null);
-            Autograd.backward(loss);
-            opt.step();
-            opt.zeroGrad();
-            return loss.item();
         }
+    }
+
+    /** The most step-pool bytes alive at once, and taken from the backend, over the steps run. */
+    long poolPeakBytes() {
+        return poolPeak;
+    }
+
+    long poolHeldBytes() {
+        return poolHeld;
+    }
+
+    private float runIn() {
+        Tensor idT = Tensor.ofInts(be, ids, B, T);
+        if (opt == null) {
+            try (var ng = Autograd.noGrad()) {
+                model.forward(idT);
+                be.synchronize();
+                return Float.NaN;
+            }
+        }
+        Tensor tg = Tensor.ofInts(be, targets, B, T);
+        // fused: the classifier and cross-entropy in chunks, no [B,T,V] logits
+        Tensor loss = fusedLoss ? model.loss(idT, tg, null) : Losses.crossEntropy(model.forward(idT), tg, null);
+        Autograd.backward(loss);
+        opt.step();
+        opt.zeroGrad();
+        return loss.item();
     }
 
     int tokens() {
@@ -109,15 +128,15 @@ final class TrainStep implements AutoCloseable {
      * Bytes the step needs by the book: weights, and for trained parameters their gradients and
      * two AdamW moments, plus the activations a backward pass must keep (per layer: the layer
      * input, two norm outputs, q, k, v, attention output, the residual, three [BT,F] FFN tensors,
-     * rstd and lse; then the final norm and the logits with their lse, or with the fused loss
-     * the classifier gradients it computes in the forward pass). Forward mode counts one layer's
-     * working set and the logits instead.
+     * two rstd and the attention lse, i.e. 6 [BT,C] tensors; then the final norm and the logits
+     * with their lse, or with the fused loss the classifier gradients it computes in the forward
+     * pass). Forward mode counts one layer's working set and the logits instead.
      */
     long analyticBytes() {
         long C = config.dim(), F = config.hiddenDim(), V = config.vocabSize(), BT = (long) B * T;
         long kv = config.kvDim(), H = config.nHeads();
         long weights = config.parameterCount();
-        long perLayer = BT * (5 * C + 2 * kv + 3 * F + 2) + B * H * T;
+        long perLayer = BT * (6 * C + 2 * kv + 3 * F + 2) + B * H * T;
         // fused loss: the classifier's gradients (dh [BT,C], dW [V,C]) instead of logits [BT,V]
         long head = fusedLoss ? BT * (2 * C + 1) : BT * (C + V + 1);
         long floats = switch (mode) {

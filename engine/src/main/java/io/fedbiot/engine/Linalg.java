@@ -41,7 +41,7 @@ public final class Linalg {
         int[] outShape = ta ? new int[]{M, N} : Checks.withLast(a.shape(), N);
         Tensor out = Tensor.zeros(be, outShape);
         be.gemm(1, ta, tb, M, N, K, 1f, a.buf(), 0, b.buf(), 0, 0f, out.buf(), 0);
-        return Autograd.record("matmul", out, new Tensor[]{a, b}, (g, gi) -> {
+        return Autograd.record("matmul", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
             if (gi[0] != null) gradA(be, 1, ta, tb, M, N, K, g, b, 0, gi[0], 0);
             if (gi[1] != null) gradB(be, 1, ta, tb, M, N, K, g, a, 0, gi[1], 0);
         });
@@ -55,10 +55,15 @@ public final class Linalg {
         long sa = (long) M * K, sb = (long) K * N, sc = (long) M * N;
         Tensor out = Tensor.zeros(be, bt, M, N);
         be.gemm(bt, ta, tb, M, N, K, 1f, a.buf(), sa, b.buf(), sb, 0f, out.buf(), sc);
-        return Autograd.record("bmm", out, new Tensor[]{a, b}, (g, gi) -> {
+        return Autograd.record("bmm", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
             if (gi[0] != null) gradA(be, bt, ta, tb, M, N, K, g, b, sb, gi[0], sa);
             if (gi[1] != null) gradB(be, bt, ta, tb, M, N, K, g, a, sa, gi[1], sb);
         });
+    }
+
+    // dA needs B and dB needs A: a frozen weight's product keeps only the weight, not its input.
+    static Tensor[] savedFor(Tensor a, Tensor b) {
+        return new Tensor[]{b.requiresGrad() ? a : null, a.requiresGrad() ? b : null};
     }
 
     // C = op(A) op(B): dA = dC op(B)^T, stored transposed when ta.

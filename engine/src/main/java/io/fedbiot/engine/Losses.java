@@ -23,7 +23,7 @@ public final class Losses {
         Tensor lse = Tensor.zeros(be, N);
         Buf m = mask == null ? null : mask.buf();
         be.crossEntropyForward(loss.buf(), lse.buf(), logits.buf(), targets.buf(), m, N, V);
-        return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, (g, gi) ->
+        return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, new Tensor[]{logits, lse, targets, mask}, (g, gi) ->
                 be.crossEntropyBackward(gi[0].buf(), g.buf(), logits.buf(), lse.buf(), targets.buf(), m, N, V));
     }
 
@@ -48,7 +48,7 @@ public final class Losses {
         Tensor gh = needH ? Tensor.zeros(be, N, C) : null, gw = needW ? Tensor.zeros(be, V, C) : null;
         be.linearCrossEntropy(loss.buf(), gh == null ? null : gh.buf(), gw == null ? null : gw.buf(), h.buf(), w.buf(),
                 targets.buf(), mask == null ? null : mask.buf(), N, C, V);
-        return Autograd.record("linearCrossEntropy", loss, new Tensor[]{h, w, targets, mask}, (g, gi) -> {
+        return Autograd.record("linearCrossEntropy", loss, new Tensor[]{h, w, targets, mask}, new Tensor[]{gh, gw}, (g, gi) -> {
             // gi += g[0] * stash, as a [1,1] x [1,n] GEMM so the scalar never leaves the backend
             if (gi[0] != null) be.gemm(1, false, false, 1, N * C, 1, 1f, g.buf(), 0, gh.buf(), 0, 1f, gi[0].buf(), 0);
             if (gi[1] != null) be.gemm(1, false, false, 1, V * C, 1, 1f, g.buf(), 0, gw.buf(), 0, 1f, gi[1].buf(), 0);
@@ -65,7 +65,7 @@ public final class Losses {
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
         be.klForward(out.buf(), p.buf(), q.buf(), m, N, V);
-        return Autograd.record("kl", out, new Tensor[]{p, q, mask}, (g, gi) -> be.klBackward(
+        return Autograd.record("kl", out, new Tensor[]{p, q, mask}, new Tensor[]{p, q, mask}, (g, gi) -> be.klBackward(
                 gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), p.buf(), q.buf(), m, N, V));
     }
 
@@ -79,7 +79,7 @@ public final class Losses {
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
         be.nmseForward(out.buf(), a.buf(), b.buf(), m, N, C);
-        return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, (g, gi) -> be.nmseBackward(
+        return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, new Tensor[]{a, b, mask}, (g, gi) -> be.nmseBackward(
                 gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), m, N, C));
     }
 

@@ -2,6 +2,7 @@ package io.fedbiot.engine;
 
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.RopeStyle;
 
 /** Transformer ops, forward and backward side by side. Legend: B, T, C, H, G (KV heads), D, V. */
@@ -20,7 +21,7 @@ public final class Nn {
         shape[ids.rank()] = C;
         Tensor out = Tensor.zeros(be, shape);
         be.embeddingForward(out.buf(), table.buf(), ids.buf(), N, C, V);
-        return Autograd.record("embedding", out, new Tensor[]{table, ids},
+        return Autograd.record("embedding", out, new Tensor[]{table, ids}, new Tensor[]{ids},
                 (g, gi) -> be.embeddingBackward(gi[0].buf(), g.buf(), ids.buf(), N, C));
     }
 
@@ -33,7 +34,7 @@ public final class Nn {
         Tensor y = Tensor.zeros(be, x.shape());
         Tensor rstd = Tensor.zeros(be, N);
         be.rmsnormForward(y.buf(), rstd.buf(), x.buf(), w.buf(), N, C, eps);
-        return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, (g, gi) -> be.rmsnormBackward(
+        return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, new Tensor[]{x, w, rstd}, (g, gi) -> be.rmsnormBackward(
                 gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(),
                 g.buf(), x.buf(), w.buf(), rstd.buf(), N, C));
     }
@@ -47,7 +48,7 @@ public final class Nn {
         Checks.check(D % 2 == 0, "rope: head size must be even, got " + x);
         Tensor out = Tensor.zeros(be, x.shape());
         be.ropeForward(out.buf(), x.buf(), B, T, H, D, pos0, theta, style);
-        return Autograd.record("rope", out, new Tensor[]{x},
+        return Autograd.record("rope", out, new Tensor[]{x}, new Tensor[0],
                 (g, gi) -> be.ropeBackward(gi[0].buf(), g.buf(), B, T, H, D, pos0, theta, style));
     }
 
@@ -67,7 +68,7 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, q.shape());
         Tensor lse = Tensor.zeros(be, B, H, Tq);
         be.attentionForward(out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale);
-        return Autograd.record("attention", out, new Tensor[]{q, k, v}, (g, gi) -> be.attentionBackward(
+        return Autograd.record("attention", out, new Tensor[]{q, k, v}, new Tensor[]{q, k, v, out, lse}, (g, gi) -> be.attentionBackward(
                 gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), gi[2] == null ? null : gi[2].buf(),
                 g.buf(), out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale));
     }
@@ -80,9 +81,52 @@ public final class Nn {
         long n = a.numel();
         Tensor out = Tensor.zeros(be, a.shape());
         be.swigluForward(out.buf(), a.buf(), b.buf(), n);
-        return Autograd.record("swiglu", out, new Tensor[]{a, b}, (g, gi) -> be.swigluBackward(
+        return Autograd.record("swiglu", out, new Tensor[]{a, b}, new Tensor[]{a, b}, (g, gi) -> be.swigluBackward(
                 gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), n));
     }
+
+    /**
+     * swiglu(a, b) W^T in one op: a, b [..., F], W [C, F] → [..., C]. The product silu(a) * b is
+     * a temporary: backward recomputes it from a and b (which the swiglu gradient needs anyway)
+     * for dW, so no [..., F] tensor is kept for W's gradient.
+     */
+    public static Tensor swigluLinear(Tensor a, Tensor b, Tensor w) {
+        Backend be = Checks.backendOf("swigluLinear", a, b, w);
+        Checks.f32("swigluLinear", a, b, w);
+        Checks.sameShape("swigluLinear", a, b);
+        int K = a.dim(-1), M = Checks.rows(a);
+        Checks.check(w.rank() == 2 && w.dim(1) == K, "swigluLinear: weight " + w + " must be [N, " + K + "] for " + a);
+        int N = w.dim(0);
+        Tensor out = Tensor.zeros(be, Checks.withLast(a.shape(), N));
+        try (var s = Scratch.open()) {
+            Tensor g = Tensor.zeros(be, M, K);
+            be.swigluForward(g.buf(), a.buf(), b.buf(), a.numel());
+            be.gemm(1, false, true, M, N, K, 1f, g.buf(), 0, w.buf(), 0, 0f, out.buf(), 0);
+        }
+        boolean needIn = a.requiresGrad() || b.requiresGrad();
+        return Autograd.record("swigluLinear", out, new Tensor[]{a, b, w}, new Tensor[]{a, b, needIn ? w : null}, (gy, gi) -> {
+            // In blocks of rows: silu(a) * b again for dW, then the same scratch holds its gradient.
+            int R = Math.min(M, SWIGLU_BACKWARD_ROWS);
+            Tensor g = Tensor.zeros(be, R, K);
+            for (int r0 = 0; r0 < M; r0 += R) {
+                int rows = Math.min(R, M - r0);
+                long k0 = 4L * r0 * K, kb = 4L * rows * K, n = (long) rows * K;
+                Buf gc = g.buf().slice(0, kb), ac = a.buf().slice(k0, kb), bc = b.buf().slice(k0, kb);
+                Buf gyc = gy.buf().slice(4L * r0 * N, 4L * rows * N);
+                if (gi[2] != null) {
+                    be.swigluForward(gc, ac, bc, n);
+                    be.gemm(1, true, false, N, K, rows, 1f, gyc, 0, gc, 0, 1f, gi[2].buf(), 0);   // dW += dy^T g
+                }
+                if (gi[0] == null && gi[1] == null) continue;
+                be.gemm(1, false, false, rows, K, N, 1f, gyc, 0, w.buf(), 0, 0f, gc, 0);          // dg = dy W
+                be.swigluBackward(gi[0] == null ? null : gi[0].buf().slice(k0, kb), gi[1] == null ? null : gi[1].buf().slice(k0, kb),
+                        gc, ac, bc, n);
+            }
+        });
+    }
+
+    /** Rows per block of the swigluLinear backward: its scratch is [512, F] instead of [B*T, F]. */
+    private static final int SWIGLU_BACKWARD_ROWS = 512;
 
     /** Inverted dropout with a counter-based mask from {@code seed}; p == 0 returns x itself. */
     public static Tensor dropout(Tensor x, float p, long seed) {
@@ -94,6 +138,6 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, x.shape());
         Tensor mask = Tensor.zeros(be, x.shape());
         be.dropout(out.buf(), mask.buf(), x.buf(), n, p, seed);
-        return Autograd.record("dropout", out, new Tensor[]{x}, (g, gi) -> be.mulAcc(gi[0].buf(), g.buf(), mask.buf(), n));
+        return Autograd.record("dropout", out, new Tensor[]{x}, new Tensor[]{mask}, (g, gi) -> be.mulAcc(gi[0].buf(), g.buf(), mask.buf(), n));
     }
 }

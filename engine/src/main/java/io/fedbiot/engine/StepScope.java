@@ -1,20 +1,36 @@
 package io.fedbiot.engine;
 
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Buf;
+
 import java.lang.foreign.Arena;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The arena that op outputs are allocated in. Open one per training step:
  * {@code try (var step = StepScope.open()) { ... }}: every activation, saved tensor and
  * intermediate gradient of the step is freed when it closes, so a long loop does not grow.
  * Outside any scope, outputs go to a GC-managed arena.
+ *
+ * <p>Inside the step, memory is pooled: a tensor whose last holder let go (see {@link Storage})
+ * returns its buffer here, and the next allocation of the same byte size on the same backend takes
+ * it (zero-filled again) instead of growing the arena. The shapes of a transformer repeat layer
+ * after layer, so exact sizes are enough. Peak memory is then the peak of live tensors, which
+ * {@link #peakBytes()} reports.
  */
 public final class StepScope implements AutoCloseable {
     private static final ThreadLocal<Deque<StepScope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
     private static final Arena AUTO = Arena.ofAuto();
 
+    private record Key(Backend backend, long bytes) {}
+
     private final Arena arena;
+    private final Map<Key, ArrayDeque<Buf>> free = new HashMap<>();
+    private final Deque<Scratch> scratches = new ArrayDeque<>();
+    private long live, peak, held;
     private boolean closed;
 
     private StepScope() {
@@ -23,6 +39,7 @@ public final class StepScope implements AutoCloseable {
     }
 
     public static StepScope open() {
+        MallocTuning.applied();   // freed step memory must leave the resident set (see there)
         StepScope s = new StepScope();
         STACK.get().push(s);
         return s;
@@ -34,8 +51,79 @@ public final class StepScope implements AutoCloseable {
         return s == null ? AUTO : s.arena;
     }
 
+    /** The innermost open scope of this thread, or null. */
+    static StepScope innermost() {
+        return STACK.get().peek();
+    }
+
+    /** The open scope of this thread whose arena is {@code a}, or null. */
+    static StepScope owning(Arena a) {
+        for (StepScope s : STACK.get()) if (s.arena == a) return s;
+        return null;
+    }
+
     public Arena arena() {
         return arena;
+    }
+
+    /** Bytes of pooled tensors alive now. */
+    public long liveBytes() {
+        return live;
+    }
+
+    /** The most pooled bytes alive at once since the scope opened. */
+    public long peakBytes() {
+        return peak;
+    }
+
+    /** Bytes the pool took from the backend (live plus free for reuse). */
+    public long heldBytes() {
+        return held;
+    }
+
+    /**
+     * A zero-filled buffer from the pool, as a storage that the innermost {@link Scratch} owns
+     * when {@code scratchOwned} and one is open; sizes that are not whole words are not pooled.
+     */
+    Storage allocate(Backend be, long bytes, boolean scratchOwned) {
+        if (closed) throw new IllegalStateException("the step scope is closed");
+        if (bytes % 4 != 0 || bytes == 0) return Storage.unpooled(be.allocate(bytes, arena));
+        ArrayDeque<Buf> list = free.get(new Key(be, bytes));
+        Buf b = list == null ? null : list.poll();
+        if (b == null) {
+            b = be.allocate(bytes, arena);
+            held += bytes;
+        } else {
+            be.fill(b, bytes / 4, 0f);
+        }
+        live += bytes;
+        peak = Math.max(peak, live);
+        Storage s = new Storage(b, this);
+        Scratch top = scratches.peek();
+        if (scratchOwned && top != null) top.own(s);
+        return s;
+    }
+
+    void recycle(Buf b) {
+        if (closed) return;
+        live -= b.byteSize();
+        free.computeIfAbsent(new Key(b.backend(), b.byteSize()), k -> new ArrayDeque<>()).push(b);
+    }
+
+    void push(Scratch s) {
+        scratches.push(s);
+    }
+
+    void pop(Scratch s) {
+        if (scratches.peek() != s) throw new IllegalStateException("Scratch scopes must close innermost first");
+        scratches.pop();
+    }
+
+    /** The scratch just outside {@code s}, or null. */
+    Scratch outside(Scratch s) {
+        var it = scratches.iterator();
+        while (it.hasNext()) if (it.next() == s) return it.hasNext() ? it.next() : null;
+        return null;
     }
 
     @Override
@@ -46,6 +134,7 @@ public final class StepScope implements AutoCloseable {
             throw new IllegalStateException("StepScopes must close innermost first");
         stack.pop();
         closed = true;
+        free.clear();
         arena.close();
     }
 }

@@ -21,18 +21,20 @@ public final class Tensor {
     private final int[] shape;
     private final long numel;
     private final Buf buf;
+    private final Storage storage;
     private final Arena arena;
     private boolean requiresGrad;
     private Tensor grad;
     private Node node;
     private String name;
 
-    Tensor(Backend backend, DType dtype, int[] shape, Buf buf, Arena arena) {
+    private Tensor(Backend backend, DType dtype, int[] shape, Buf buf, Storage storage, Arena arena) {
         this.backend = Objects.requireNonNull(backend);
         this.dtype = Objects.requireNonNull(dtype);
         this.shape = shape.clone();
         this.numel = numel(shape);
         this.buf = buf;
+        this.storage = storage;
         this.arena = arena;
         if (buf.byteSize() != numel * dtype.bytes())
             throw new IllegalArgumentException("buffer of " + buf.byteSize() + " bytes for shape "
@@ -41,9 +43,27 @@ public final class Tensor {
 
     // ---- creation ---------------------------------------------------------------------------
 
-    /** A zero-filled tensor. */
+    /**
+     * A zero-filled tensor in {@code arena}; inside an open {@link StepScope} whose arena that is,
+     * its memory comes from the step's pool and the innermost {@link Scratch} owns it.
+     */
     public static Tensor zeros(Backend backend, DType dtype, Arena arena, int... shape) {
-        return new Tensor(backend, dtype, shape, backend.allocate(numel(shape) * dtype.bytes(), arena), arena);
+        return allocate(backend, dtype, arena, shape, true);
+    }
+
+    /**
+     * A zero float32 gradient buffer for {@code t}, next to it (for autograd): pooled when t is,
+     * but owned by no Scratch, since autograd frees it itself once it was used.
+     */
+    public static Tensor gradientFor(Tensor t) {
+        return allocate(t.backend, DType.F32, t.arena, t.shape, false);
+    }
+
+    private static Tensor allocate(Backend backend, DType dtype, Arena arena, int[] shape, boolean scratchOwned) {
+        long bytes = numel(shape) * dtype.bytes();
+        StepScope scope = StepScope.owning(arena);
+        Storage st = scope != null ? scope.allocate(backend, bytes, scratchOwned) : Storage.unpooled(backend.allocate(bytes, arena));
+        return new Tensor(backend, dtype, shape, st.buf(), st, arena);
     }
 
     /** A zero-filled float32 tensor in the current step scope. */
@@ -75,7 +95,7 @@ public final class Tensor {
 
     /** Wraps an existing buffer (e.g. a slice of a memory-mapped checkpoint) without copying. */
     public static Tensor wrap(Backend backend, DType dtype, Buf buf, Arena arena, int... shape) {
-        return new Tensor(backend, dtype, shape, buf, arena);
+        return new Tensor(backend, dtype, shape, buf, Storage.unpooled(buf), arena);
     }
 
     private static void checkCount(int n, int[] shape) {
@@ -99,7 +119,7 @@ public final class Tensor {
     public Tensor view(int... newShape) {
         if (numel(newShape) != numel)
             throw new IllegalArgumentException("cannot view " + this + " as " + Arrays.toString(newShape));
-        return new Tensor(backend, dtype, newShape, buf, arena);
+        return new Tensor(backend, dtype, newShape, buf, storage, arena);
     }
 
     /** Rows [from, to) of the first dimension, sharing the buffer; not tracked by autograd. */
@@ -109,22 +129,22 @@ public final class Tensor {
         long row = numel / Math.max(1, shape[0]) * dtype.bytes();
         int[] s = shape.clone();
         s[0] = to - from;
-        return new Tensor(backend, dtype, s, buf.slice(from * row, (to - from) * row), arena);
+        return new Tensor(backend, dtype, s, buf().slice(from * row, (to - from) * row), storage, arena);
     }
 
     /** The same data without autograd history. */
     public Tensor detach() {
-        return new Tensor(backend, dtype, shape, buf, arena);
+        return new Tensor(backend, dtype, shape, buf, storage, arena);
     }
 
     /** An explicit copy onto another backend (or the same one), in {@code arena}. */
     public Tensor to(Backend target, Arena into) {
         Tensor t = zeros(target, dtype, into, shape);
         if (target == backend) {
-            backend.copy(t.buf, buf, numel * dtype.bytes() / 4);
+            backend.copy(t.buf, buf(), numel * dtype.bytes() / 4);
         } else {
             MemorySegment host = Arena.ofAuto().allocate(buf.byteSize(), 64);
-            backend.toHost(buf, host);
+            backend.toHost(buf(), host);
             target.fromHost(host, t.buf);
         }
         return t;
@@ -135,7 +155,7 @@ public final class Tensor {
         if (dtype == DType.F32) return to(backend, into);
         if (dtype == DType.I32) throw new IllegalArgumentException("cannot convert I32 " + this + " to F32");
         MemorySegment src = Arena.ofAuto().allocate(buf.byteSize(), 64);
-        backend.toHost(buf, src);
+        backend.toHost(buf(), src);
         float[] out = new float[Math.toIntExact(numel)];
         for (int i = 0; i < out.length; i++) {
             short bits = src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i);
@@ -150,7 +170,7 @@ public final class Tensor {
         requireDType(DType.F32);
         float[] out = new float[Math.toIntExact(numel)];
         MemorySegment host = Arena.ofAuto().allocate(buf.byteSize(), 64);
-        backend.toHost(buf, host);
+        backend.toHost(buf(), host);
         MemorySegment.copy(host, ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
         return out;
     }
@@ -159,7 +179,7 @@ public final class Tensor {
         requireDType(DType.I32);
         int[] out = new int[Math.toIntExact(numel)];
         MemorySegment host = Arena.ofAuto().allocate(buf.byteSize(), 64);
-        backend.toHost(buf, host);
+        backend.toHost(buf(), host);
         MemorySegment.copy(host, ValueLayout.JAVA_INT, 0, out, 0, out.length);
         return out;
     }
@@ -173,7 +193,7 @@ public final class Tensor {
     public void copyFrom(float[] data) {
         requireDType(DType.F32);
         checkCount(data.length, shape);
-        backend.fromHost(MemorySegment.ofArray(data), buf);
+        backend.fromHost(MemorySegment.ofArray(data), buf());
     }
 
     // ---- autograd ---------------------------------------------------------------------------
@@ -204,7 +224,7 @@ public final class Tensor {
 
     /** Sets the gradient to zero (explicit; backward only accumulates). */
     public void zeroGrad() {
-        if (grad != null) backend.fill(grad.buf, numel, 0f);
+        if (grad != null) backend.fill(grad.buf(), numel, 0f);
     }
 
     public Node node() {
@@ -225,7 +245,25 @@ public final class Tensor {
 
     public Backend backend() { return backend; }
     public DType dtype() { return dtype; }
-    public Buf buf() { return buf; }
+    /** The buffer; refuses once the memory went back to the step's pool. */
+    public Buf buf() {
+        if (storage.freed())
+            throw new IllegalStateException(this + " was freed: its memory went back to the step's pool (released by a "
+                    + "Scratch or release() with no autograd node holding it, or after the backward that used it)");
+        return buf;
+    }
+
+    /** The memory this tensor and its views share. */
+    public Storage storage() { return storage; }
+
+    /**
+     * Drops the creator's hold on this tensor's memory now rather than at the end of the step;
+     * autograd nodes that saved it keep it until their backward ran. Only the code that created
+     * the tensor may call this, and it must not use the tensor afterwards.
+     */
+    public void release() {
+        storage.releaseCreator();
+    }
     public Arena arena() { return arena; }
     public long numel() { return numel; }
     public int rank() { return shape.length; }

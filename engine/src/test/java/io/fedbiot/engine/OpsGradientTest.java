@@ -1,5 +1,6 @@
 package io.fedbiot.engine;
 
+import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.RopeStyle;
 import io.fedbiot.kernels.ref.RefAttention;
@@ -144,6 +145,53 @@ class OpsGradientTest {
         int n = 23;
         GradCheck.check("swiglu", be, new float[][]{randn(r, n, 2), randn(r, n, 1)}, new int[][]{{n}, {n}},
                 x -> Nn.swiglu(x[0], x[1]), x -> RefElementwise.swiglu(x[0], x[1]), RTOL, ATOL);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void swigluLinear(Backend be) {
+        Random r = new Random(19);
+        int B = 2, T = 3, F = 7, C = 5;
+        GradCheck.check("swigluLinear", be, new float[][]{randn(r, B * T * F, 2), randn(r, B * T * F, 1), randn(r, C * F, 1)},
+                new int[][]{{B, T, F}, {B, T, F}, {C, F}}, x -> Nn.swigluLinear(x[0], x[1], x[2]),
+                x -> RefGemm.gemm(false, true, B * T, C, F, RefElementwise.swiglu(x[0], x[1]), x[2]), RTOL, ATOL);
+    }
+
+    /**
+     * Against the unfused pair linear(swiglu(a, b), W), over more rows than one backward block
+     * (512), with W trained and frozen (the LoRA case: W gets no gradient).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void swigluLinearMatchesTheUnfusedPair(Backend be) {
+        Random r = new Random(20);
+        int M = 1100, F = 9, C = 4;
+        float[] a = randn(r, M * F, 2), b = randn(r, M * F, 1), w = randn(r, C * F, 1), up = randn(r, M * C, 1);
+        for (boolean trainW : new boolean[]{true, false}) {
+            float[][][] grads = new float[2][][];
+            for (int fused = 0; fused < 2; fused++)
+                try (var s = StepScope.open()) {
+                    Tensor ta = Tensor.of(be, a, M, F).requiresGrad(true), tb = Tensor.of(be, b, M, F).requiresGrad(true);
+                    Tensor tw = Tensor.of(be, w, C, F).requiresGrad(trainW);
+                    Tensor y = fused == 1 ? Nn.swigluLinear(ta, tb, tw) : Linalg.linear(Nn.swiglu(ta, tb), tw);
+                    Autograd.backward(Ops.sum(Ops.mul(y, Tensor.of(be, up, M, C))));
+                    if (!trainW) assertNull(tw.grad());
+                    grads[fused] = new float[][]{y.toFloatArray(), ta.grad().toFloatArray(), tb.grad().toFloatArray(),
+                            trainW ? tw.grad().toFloatArray() : new float[0]};
+                }
+            String[] names = {"y", "d/da", "d/db"};
+            for (int i = 0; i < names.length; i++)
+                KernelTesting.assertClose("swigluLinear " + names[i] + (trainW ? "" : " (W frozen)"),
+                        KernelTesting.toDouble(grads[0][i]), grads[1][i], 1e-5, 1e-5);
+            if (!trainW) continue;
+            // dW sums 1100 rows in another order than the unfused GEMM: against float64 instead.
+            double[] g = RefElementwise.swiglu(KernelTesting.toDouble(a), KernelTesting.toDouble(b)), dW = new double[C * F];
+            for (int m = 0; m < M; m++)
+                for (int c = 0; c < C; c++)
+                    for (int f = 0; f < F; f++) dW[c * F + f] += (double) up[m * C + c] * g[m * F + f];
+            KernelTesting.assertClose("swigluLinear d/dW", dW, grads[1][3], 1e-4, 1e-5);
+            KernelTesting.assertClose("unfused d/dW", dW, grads[0][3], 1e-4, 1e-5);
+        }
     }
 
     @ParameterizedTest

@@ -38,20 +38,11 @@ public interface Backend extends Kernels {
      * Cross-entropy of a classifier without keeping its logits: logits = h W^T, h [N,C], W [V,C];
      * loss[0] as {@link #crossEntropyForward}; gh [N,C] and gW [V,C] (each nullable) are
      * <b>overwritten</b> with d loss / d h and d loss / d W (for an upstream gradient of 1).
-     * This default composes existing kernels (logits and their gradient exist only inside the
-     * call); a backend may fuse it (the native one works in vocabulary chunks, never [N,V]).
+     * This default composes existing kernels over chunks of rows ({@link RowChunkedCrossEntropy}:
+     * two [R,V] buffers of about 4 MiB, never [N,V]); a backend may fuse it (the native one works in
+     * vocabulary chunks when no gW is asked for).
      */
     default void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int N, int C, int V) {
-        try (Arena a = Arena.ofShared()) {   // shared: kernels may run on pool threads
-            Buf logits = allocate(4L * N * V, a), lse = allocate(4L * Math.max(N, 1), a);
-            gemm(1, false, true, N, V, C, 1f, h, 0, W, 0, 0f, logits, 0);
-            crossEntropyForward(loss, lse, logits, targets, mask, N, V);
-            if (gh == null && gW == null) return;
-            Buf one = allocate(4, a), dLogits = allocate(4L * N * V, a);
-            fill(one, 1, 1f);
-            crossEntropyBackward(dLogits, one, logits, lse, targets, mask, N, V);
-            if (gh != null) gemm(1, false, false, N, C, V, 1f, dLogits, 0, W, 0, 0f, gh, 0);
-            if (gW != null) gemm(1, true, false, V, C, N, 1f, dLogits, 0, h, 0, 0f, gW, 0);
-        }
+        RowChunkedCrossEntropy.run(this, loss, gh, gW, h, W, targets, mask, N, C, V, RowChunkedCrossEntropy.rowsPerChunk(N, V));
     }
 }

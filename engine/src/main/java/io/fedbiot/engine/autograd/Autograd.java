@@ -1,6 +1,7 @@
 package io.fedbiot.engine.autograd;
 
 import io.fedbiot.engine.DType;
+import io.fedbiot.engine.Scratch;
 import io.fedbiot.engine.Tensor;
 
 import java.util.ArrayDeque;
@@ -9,12 +10,18 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse-mode autograd over the tape of coarse ops. A node is recorded only when an input
  * requires a gradient, so frozen sub-graphs leave nothing on the tape; backward then visits only
  * the nodes on a path from a trainable tensor to the loss.
+ *
+ * <p>Memory: a node holds only the tensors it declares as saved, and lets go of them right after
+ * its backward; an intermediate gradient is freed as soon as the node that consumes it ran. With
+ * the model's temporaries in {@link Scratch} scopes, the backward pass gives back memory layer by
+ * layer instead of at the end of the step.
  */
 public final class Autograd {
     private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
@@ -58,10 +65,11 @@ public final class Autograd {
 
     /**
      * Records {@code out} as produced by {@code op} from {@code inputs} when any input requires a
-     * gradient; returns {@code out}.
+     * gradient; returns {@code out}. {@code saved} lists every tensor whose buffer the backward
+     * reads (inputs, out itself, auxiliary outputs); the node keeps exactly those alive.
      */
-    public static Tensor record(String op, Tensor out, Tensor[] inputs, Node.Backward backward) {
-        if (needsGrad(inputs)) out.setNode(new Node(op, inputs, backward));
+    public static Tensor record(String op, Tensor out, Tensor[] inputs, Tensor[] saved, Node.Backward backward) {
+        if (needsGrad(inputs)) out.setNode(new Node(op, inputs, saved, backward));
         return out;
     }
 
@@ -72,8 +80,8 @@ public final class Autograd {
 
     /**
      * Accumulates d(loss)/d(t) into {@code t.grad()} for every tensor t that requires a gradient
-     * and that the loss depends on. Intermediate gradients are dropped afterwards, so the graph
-     * can be run backward again only after a new forward.
+     * and that the loss depends on. Each node's saved tensors and output gradient are freed right
+     * after it ran, so a graph goes backward once: run the forward again for another backward.
      */
     public static void backward(Tensor loss) {
         if (loss.numel() != 1 || loss.dtype() != DType.F32)
@@ -81,7 +89,12 @@ public final class Autograd {
         if (!loss.requiresGrad())
             throw new IllegalStateException("the loss does not depend on any tensor that requires a gradient");
         List<Tensor> order = topoOrder(loss);
-        Tensor seed = gradOf(loss);
+        for (Tensor t : order)
+            if (t.node().ran())
+                throw new IllegalStateException("backward already ran through '" + t.node() + "' producing " + t
+                        + ": its saved tensors are freed; run the forward again");
+        Set<Tensor> ours = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Tensor seed = gradOf(loss, ours);
         loss.backend().fill(seed.buf(), 1, 1f);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor out = order.get(i);
@@ -89,20 +102,26 @@ public final class Autograd {
             Tensor[] inputs = node.inputs();
             Tensor[] gradIn = new Tensor[inputs.length];
             for (int j = 0; j < inputs.length; j++)
-                if (inputs[j] != null && inputs[j].requiresGrad()) gradIn[j] = gradOf(inputs[j]);
-            node.backward().apply(out.grad(), gradIn);
+                if (inputs[j] != null && inputs[j].requiresGrad()) gradIn[j] = gradOf(inputs[j], ours);
+            try (var temps = Scratch.open()) {   // what the backward allocates for itself
+                node.backward().apply(out.grad(), gradIn);
+            }
+            node.markRan();
+            // Every consumer of out ran before its producer: out's gradient is complete and used.
+            Tensor g = out.grad();
+            out.setGrad(null);
+            if (ours.remove(out)) g.storage().release();
             NODES_RUN.incrementAndGet();
         }
-        // Free intermediate gradients: a second backward over this graph would double count.
-        for (Tensor t : order) t.setGrad(null);
     }
 
-    /** Allocates a zero gradient next to t when it has none yet. */
-    private static Tensor gradOf(Tensor t) {
+    /** Allocates a zero gradient next to t when it has none yet; non-leaf ones go into {@code ours}. */
+    private static Tensor gradOf(Tensor t, Set<Tensor> ours) {
         Tensor g = t.grad();
         if (g == null) {
-            g = Tensor.zeros(t.backend(), DType.F32, t.arena(), t.shape());
+            g = Tensor.gradientFor(t);
             t.setGrad(g);
+            if (!t.isLeaf()) ours.add(t);
         }
         return g;
     }

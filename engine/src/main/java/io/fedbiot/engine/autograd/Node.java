@@ -3,7 +3,8 @@ package io.fedbiot.engine.autograd;
 import io.fedbiot.engine.Tensor;
 
 /**
- * One coarse op on the tape: its inputs and how to push the output's gradient back into them.
+ * One coarse op on the tape: its inputs, the tensors its backward reads (saved, each holding its
+ * memory until the backward ran) and how to push the output's gradient back into the inputs.
  * {@code gradIn[i]} is null when input i needs no gradient: the op skips that work.
  */
 public final class Node {
@@ -14,12 +15,16 @@ public final class Node {
 
     private final String op;
     private final Tensor[] inputs;
+    private Tensor[] saved;
     private final Backward backward;
+    private boolean ran;
 
-    Node(String op, Tensor[] inputs, Backward backward) {
+    Node(String op, Tensor[] inputs, Tensor[] saved, Backward backward) {
         this.op = op;
         this.inputs = inputs;
+        this.saved = saved;
         this.backward = backward;
+        for (Tensor t : saved) if (t != null) t.storage().retain();
     }
 
     public String op() {
@@ -32,6 +37,17 @@ public final class Node {
 
     Backward backward() {
         return backward;
+    }
+
+    boolean ran() {
+        return ran;
+    }
+
+    /** After the backward: the saved tensors are no longer needed by this node. */
+    void markRan() {
+        ran = true;
+        for (Tensor t : saved) if (t != null) t.storage().release();
+        saved = new Tensor[0];
     }
 
     @Override

@@ -1,10 +1,12 @@
 package io.fedbiot.engine.model;
 
+import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Linalg;
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Nn;
 import io.fedbiot.engine.Ops;
 import io.fedbiot.engine.Rng;
+import io.fedbiot.engine.Scratch;
 import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.kernels.Backend;
@@ -19,6 +21,10 @@ import java.util.List;
  * layer-dropped emulator is any subset. Base weights are shared, never copied; LoRA sets are
  * attached by base layer index. Shape legend: B batch, T sequence, C dim, H heads, G KV heads,
  * D head size, F hidden, V vocabulary.
+ *
+ * <p>Each method runs in a {@link Scratch}: a layer's temporaries go back to the step's pool when
+ * it returns unless autograd saved them, so inference and frozen layers hold one layer's working
+ * set, and training holds what backward needs.
  */
 public final class LlamaModel {
     private final LlamaWeights base;
@@ -100,7 +106,9 @@ public final class LlamaModel {
 
     /** ids I32 [B,T] → logits [B,T,V]. */
     public Tensor forward(Tensor ids) {
-        return head(layers(embed(ids), 0, layers.length, 0));
+        try (var s = Scratch.open()) {
+            return s.keep(head(layers(embed(ids), 0, layers.length, 0, null, true)));
+        }
     }
 
     /**
@@ -109,8 +117,10 @@ public final class LlamaModel {
      * the [B,T,V] logits are never stored.
      */
     public Tensor loss(Tensor ids, Tensor targets, Tensor mask) {
-        Tensor h = Nn.rmsnorm(layers(embed(ids), 0, layers.length, 0), base.norm(), config().normEps());
-        return Losses.linearCrossEntropy(h, base.classifier(), targets, mask);
+        try (var s = Scratch.open()) {
+            Tensor h = Nn.rmsnorm(layers(embed(ids), 0, layers.length, 0, null, true), base.norm(), config().normEps());
+            return s.keep(Losses.linearCrossEntropy(h, base.classifier(), targets, mask));
+        }
     }
 
     /** ids [B,T] → hidden [B,T,C]. */
@@ -120,13 +130,25 @@ public final class LlamaModel {
 
     /** Runs positions [from, to) on x [B,T,C] whose first token sits at position pos0. */
     public Tensor layers(Tensor x, int from, int to, int pos0) {
-        for (int p = from; p < to; p++) x = layer(p, x, pos0);
+        return layers(x, from, to, pos0, null, false);
+    }
+
+    // consumeInput: x is the caller's own temporary (the embedding), released once used like the rest
+    private Tensor layers(Tensor x, int from, int to, int pos0, KvCache cache, boolean consumeInput) {
+        Tensor in = x;
+        for (int p = from; p < to; p++) {
+            Tensor next = layer(p, x, pos0, cache);
+            if (x != in || consumeInput) x.release();   // the next layer saved it if backward needs it
+            x = next;
+        }
         return x;
     }
 
     /** Final RMSNorm and classifier: h [B,T,C] → logits [B,T,V]. */
     public Tensor head(Tensor h) {
-        return Linalg.linear(Nn.rmsnorm(h, base.norm(), config().normEps()), base.classifier());
+        try (var s = Scratch.open()) {
+            return s.keep(Linalg.linear(Nn.rmsnorm(h, base.norm(), config().normEps()), base.classifier()));
+        }
     }
 
     /** One decoder layer at model position p: x [B,T,C] → [B,T,C]. */
@@ -135,6 +157,13 @@ public final class LlamaModel {
     }
 
     private Tensor layer(int p, Tensor x, int pos0, KvCache cache) {
+        try (var s = Scratch.open()) {
+            return s.keep(layerOps(p, x, pos0, cache));
+        }
+    }
+
+    // Each temporary is released at its last use: it then lives on only if a node saved it.
+    private Tensor layerOps(int p, Tensor x, int pos0, KvCache cache) {
         LlamaConfig c = config();
         int baseLayer = layers[p];
         LayerWeights w = base.layer(baseLayer);
@@ -145,30 +174,65 @@ public final class LlamaModel {
         Tensor q = linear(xn, w, LoraTarget.WQ, baseLayer, lora);                    // [B,T,H*D]
         Tensor k = linear(xn, w, LoraTarget.WK, baseLayer, lora);                    // [B,T,G*D]
         Tensor v = linear(xn, w, LoraTarget.WV, baseLayer, lora);
-        q = Nn.rope(Ops.reshape(q, B, T, H, D), pos0, c.ropeTheta(), c.ropeStyle());
-        k = Nn.rope(Ops.reshape(k, B, T, G, D), pos0, c.ropeTheta(), c.ropeStyle());
-        v = Ops.reshape(v, B, T, G, D);
+        xn.release();
+        Tensor qr = Nn.rope(Ops.reshape(q, B, T, H, D), pos0, c.ropeTheta(), c.ropeStyle());
+        Tensor kr = Nn.rope(Ops.reshape(k, B, T, G, D), pos0, c.ropeTheta(), c.ropeStyle());
+        q.release();
+        k.release();
+        Tensor ks = kr, vs = Ops.reshape(v, B, T, G, D);
         if (cache != null) {
-            Tensor[] kv = cache.append(p, k, v, pos0);
-            k = kv[0];
-            v = kv[1];
+            Tensor[] kv = cache.append(p, kr, vs, pos0);
+            ks = kv[0];
+            vs = kv[1];
         }
-        Tensor a = Nn.attention(q, k, v, (float) (1.0 / Math.sqrt(D)));              // [B,T,H,D]
-        x = Ops.add(x, linear(Ops.reshape(a, B, T, H * D), w, LoraTarget.WO, baseLayer, lora));
+        Tensor a = Nn.attention(qr, ks, vs, (float) (1.0 / Math.sqrt(D)));           // [B,T,H,D]
+        qr.release();
+        kr.release();
+        v.release();
+        Tensor o = linear(Ops.reshape(a, B, T, H * D), w, LoraTarget.WO, baseLayer, lora);
+        a.release();
+        Tensor h = Ops.add(x, o);
+        o.release();
 
-        Tensor hn = Nn.rmsnorm(x, w.ffnNorm(), c.normEps());
-        Tensor g = Nn.swiglu(linear(hn, w, LoraTarget.W1, baseLayer, lora), linear(hn, w, LoraTarget.W3, baseLayer, lora)); // [B,T,F]
-        return Ops.add(x, linear(g, w, LoraTarget.W2, baseLayer, lora));
+        Tensor hn = Nn.rmsnorm(h, w.ffnNorm(), c.normEps());
+        Tensor f1 = linear(hn, w, LoraTarget.W1, baseLayer, lora), f3 = linear(hn, w, LoraTarget.W3, baseLayer, lora); // [B,T,F]
+        hn.release();
+        Tensor f2;
+        if (hasLora(lora, LoraTarget.W2) || w.w2().dtype() != DType.F32) {
+            Tensor g = Nn.swiglu(f1, f3);
+            f2 = linear(g, w, LoraTarget.W2, baseLayer, lora);
+            g.release();
+        } else {
+            f2 = Nn.swigluLinear(f1, f3, w.w2());   // recomputes swiglu in backward: no [B,T,F] saved for W2
+        }
+        f1.release();
+        f3.release();
+        Tensor out = Ops.add(h, f2);
+        h.release();
+        f2.release();
+        return out;
+    }
+
+    private static boolean hasLora(LoraSet lora, LoraTarget t) {
+        return lora != null && lora.config().targets().contains(t);
     }
 
     // y = x W^T + s (dropout(x) A^T) B^T
     private Tensor linear(Tensor x, LayerWeights w, LoraTarget t, int baseLayer, LoraSet lora) {
         Tensor y = Linalg.linear(x, w.weight(t));
-        if (lora == null || !lora.config().targets().contains(t)) return y;
+        if (!hasLora(lora, t)) return y;
         float drop = lora.config().dropout();
         Tensor xd = dropoutRng != null && drop > 0f ? Nn.dropout(x, drop, dropoutRng.nextLong()) : x;
-        Tensor delta = Linalg.linear(Linalg.linear(xd, lora.a(baseLayer, t)), lora.b(baseLayer, t));
-        return Ops.add(y, Ops.scale(delta, lora.config().scaling()));
+        Tensor xa = Linalg.linear(xd, lora.a(baseLayer, t));
+        if (xd != x) xd.release();
+        Tensor delta = Linalg.linear(xa, lora.b(baseLayer, t));
+        xa.release();
+        Tensor scaled = Ops.scale(delta, lora.config().scaling());
+        delta.release();
+        Tensor out = Ops.add(y, scaled);
+        y.release();
+        scaled.release();
+        return out;
     }
 
     // ---- inference with a KV cache -----------------------------------------------------------
@@ -183,11 +247,10 @@ public final class LlamaModel {
      */
     public Tensor forwardCached(int[] tokens, int pos, KvCache cache) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
-        try (var ng = Autograd.noGrad()) {
-            Tensor x = embed(Tensor.ofInts(backend(), tokens, 1, tokens.length));
-            for (int p = 0; p < layers.length; p++) x = layer(p, x, pos, cache);
+        try (var ng = Autograd.noGrad(); var s = Scratch.open()) {
+            Tensor x = layers(embed(Tensor.ofInts(backend(), tokens, 1, tokens.length)), 0, layers.length, pos, cache, true);
             Tensor last = x.view(tokens.length, config().dim()).sliceRows(tokens.length - 1, tokens.length);
-            return head(last).view(config().vocabSize());
+            return s.keep(head(last).view(config().vocabSize()));
         }
     }
 

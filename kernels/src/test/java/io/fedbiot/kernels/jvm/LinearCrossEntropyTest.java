@@ -2,6 +2,7 @@ package io.fedbiot.kernels.jvm;
 
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.RowChunkedCrossEntropy;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -82,6 +83,38 @@ class LinearCrossEntropyTest {
                 }
             }
         }
+    }
+
+    /**
+     * The row-chunked composition every backend falls back to (the native one with gW): chunks of
+     * 1, 3 and 7 rows, a chunk whose rows are all masked out, a partial last chunk, all rows masked.
+     */
+    @Test
+    void rowChunksCarryTheGlobalMean() {
+        Random rnd = new Random(37);
+        int N = 20, C = 6, V = 50;
+        float[] h = randn(rnd, N * C, 1), W = randn(rnd, V * C, 0.5);
+        int[] tg = rnd.ints(N, 0, V).toArray();
+        float[] mask = new float[N];
+        for (int n = 0; n < N; n++) mask[n] = n >= 3 && n < 6 ? 0f : 0.5f + n % 3;
+        float[] none = new float[N];
+        for (Backend be : backends())
+            for (int R : new int[]{1, 3, 7, 20, 64})
+                for (float[] m : new float[][]{mask, null, none}) {
+                    double[][] want = reference(h, W, tg, m, N, C, V);
+                    try (Arena arena = Arena.ofShared()) {
+                        Buf loss = poisoned(be, 1, arena), gh = poisoned(be, (long) N * C, arena), gW = poisoned(be, (long) V * C, arena);
+                        RowChunkedCrossEntropy.run(be, loss, gh, gW, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena),
+                                m == null ? null : upload(be, m, arena), N, C, V, R);
+                        String w = be.name() + " R" + R + (m == null ? " unmasked" : m == none ? " all masked" : " masked");
+                        assertClose(w + " loss", want[0], download(loss), 1e-5, 1e-5);
+                        assertClose(w + " gh", want[1], download(gh), 1e-4, 1e-6);
+                        assertClose(w + " gW", want[2], download(gW), 1e-4, 1e-6);
+                    }
+                }
+        assertEquals(5, RowChunkedCrossEntropy.rowsPerChunk(5, Integer.MAX_VALUE));
+        assertEquals(128, RowChunkedCrossEntropy.rowsPerChunk(2048, 32000));   // 4 MiB is 32 rows: the floor
+        assertEquals(2048, RowChunkedCrossEntropy.rowsPerChunk(4096, 512));
     }
 
     @Test
