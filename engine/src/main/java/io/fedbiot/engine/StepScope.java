@@ -19,7 +19,8 @@ import java.util.Map;
  * returns its buffer here, and the next allocation of the same byte size on the same backend takes
  * it (zero-filled again) instead of growing the arena. The shapes of a transformer repeat layer
  * after layer, so exact sizes are enough. Peak memory is then the peak of live tensors, which
- * {@link #peakBytes()} reports.
+ * {@link #peakBytes()} reports. When the scope closes its buffers stay with the thread for the
+ * next step of the same shapes (see {@link #trimCache()}), and its tensors refuse to be read.
  */
 public final class StepScope implements AutoCloseable {
     private static final ThreadLocal<Deque<StepScope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
@@ -29,6 +30,8 @@ public final class StepScope implements AutoCloseable {
 
     private final Arena arena;
     private final Map<Key, ArrayDeque<Buf>> free = new HashMap<>();
+    private final Map<Buf, BufferCache.Block> blocks = new java.util.IdentityHashMap<>();
+    private final java.util.List<Storage> storages = new java.util.ArrayList<>();
     private final Deque<Scratch> scratches = new ArrayDeque<>();
     private long live, peak, held;
     private boolean closed;
@@ -39,7 +42,6 @@ public final class StepScope implements AutoCloseable {
     }
 
     public static StepScope open() {
-        MallocTuning.applied();   // freed step memory must leave the resident set (see there)
         StepScope s = new StepScope();
         STACK.get().push(s);
         return s;
@@ -91,14 +93,20 @@ public final class StepScope implements AutoCloseable {
         ArrayDeque<Buf> list = free.get(new Key(be, bytes));
         Buf b = list == null ? null : list.poll();
         if (b == null) {
-            b = be.allocate(bytes, arena);
+            BufferCache.Block blk = BufferCache.mine().take(be, bytes);
+            boolean fresh = blk == null;
+            if (fresh) blk = BufferCache.allocate(be, bytes);   // zero-filled by the allocator
+            b = blk.buf();
+            blocks.put(b, blk);
             held += bytes;
+            if (!fresh) be.fill(b, bytes / 4, 0f);
         } else {
             be.fill(b, bytes / 4, 0f);
         }
         live += bytes;
         peak = Math.max(peak, live);
         Storage s = new Storage(b, this);
+        storages.add(s);
         Scratch top = scratches.peek();
         if (scratchOwned && top != null) top.own(s);
         return s;
@@ -134,7 +142,24 @@ public final class StepScope implements AutoCloseable {
             throw new IllegalStateException("StepScopes must close innermost first");
         stack.pop();
         closed = true;
+        for (Storage s : storages) s.invalidate();   // a tensor of this step must not see the next one's data
+        storages.clear();
         free.clear();
+        BufferCache.mine().replace(new java.util.ArrayList<>(blocks.values()));
+        blocks.clear();
         arena.close();
+    }
+
+    /**
+     * Frees the step buffers this thread keeps between steps (see {@link BufferCache}): for a
+     * thread that is done training and should give its memory back now.
+     */
+    public static void trimCache() {
+        BufferCache.mine().clear();
+    }
+
+    /** Bytes this thread keeps for its next step. */
+    public static long cachedBytes() {
+        return BufferCache.mine().bytes();
     }
 }

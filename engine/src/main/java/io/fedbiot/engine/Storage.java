@@ -54,6 +54,11 @@ public final class Storage {
         }
     }
 
+    /** The step ended: its buffer now belongs to the thread's cache. */
+    void invalidate() {
+        freed = true;
+    }
+
     /** Drops the creator's hold, at most once. */
     void releaseCreator() {
         if (!creatorHeld) return;

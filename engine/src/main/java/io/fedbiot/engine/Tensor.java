@@ -249,7 +249,8 @@ public final class Tensor {
     public Buf buf() {
         if (storage.freed())
             throw new IllegalStateException(this + " was freed: its memory went back to the step's pool (released by a "
-                    + "Scratch or release() with no autograd node holding it, or after the backward that used it)");
+                    + "Scratch or release() with no autograd node holding it, after the backward that used it, or its "
+                    + "StepScope closed)");
         return buf;
     }
 

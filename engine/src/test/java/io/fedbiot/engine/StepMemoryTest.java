@@ -47,10 +47,14 @@ class StepMemoryTest {
                     last = loss.item();
                     stepBytes = Math.max(stepBytes, be.liveBytes() - baseline);
                 }
-                assertEquals(baseline, be.liveBytes(), "step " + step + " left memory behind");
+                // What the step used stays cached for the next one, and nothing else.
+                assertEquals(baseline + StepScope.cachedBytes(), be.liveBytes(), "step " + step + " left memory behind");
+                assertTrue(StepScope.cachedBytes() <= stepBytes, "the cache holds more than one step used");
                 if (step == 100) rssAt100 = offHeapRss();
             }
             assertTrue(stepBytes > 1 << 20, "the step should allocate real activations, got " + stepBytes);
+            StepScope.trimCache();
+            assertEquals(baseline, be.liveBytes(), "trimCache must free every cached step buffer");
             assertTrue(last < first, "training should make progress: " + first + " -> " + last);
             long rssAt1000 = offHeapRss();
             if (rssAt100 > 0) {

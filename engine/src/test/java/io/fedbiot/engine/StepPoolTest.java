@@ -5,10 +5,7 @@ import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Linker;
-
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The step pool, Scratch scopes and the autograd's early frees. */
 class StepPoolTest {
@@ -57,6 +54,31 @@ class StepPoolTest {
     }
 
     @Test
+    void theNextStepReusesTheLastOnesBuffers() {
+        StepScope.trimCache();
+        long base = be.liveBytes();
+        Tensor stale;
+        try (var s = StepScope.open()) {
+            stale = Tensor.of(be, new float[]{1, 2, 3}, 3);
+            Tensor.zeros(be, 5);
+        }
+        assertEquals(32, StepScope.cachedBytes());
+        assertEquals(base + 32, be.liveBytes());
+        IllegalStateException e = assertThrows(IllegalStateException.class, stale::toFloatArray);
+        assertTrue(e.getMessage().contains("StepScope closed"), e.getMessage());
+        try (var s = StepScope.open()) {
+            assertArrayEquals(new float[3], Tensor.zeros(be, 3).toFloatArray());   // the cached one, zeroed
+            Tensor.zeros(be, 7);                                                   // new
+            assertEquals(base + 60, be.liveBytes());
+            assertEquals(20, StepScope.cachedBytes());                             // [5] still cached
+        }
+        assertEquals(40, StepScope.cachedBytes());          // the [5] block was not reused: freed
+        assertEquals(base + 40, be.liveBytes());
+        StepScope.trimCache();
+        assertEquals(base, be.liveBytes());
+    }
+
+    @Test
     void aGraphGoesBackwardOnce() {
         try (var s = StepScope.open()) {
             Tensor w = Tensor.of(be, new float[]{1, 2}, 2).requiresGrad(true);
@@ -73,11 +95,5 @@ class StepPoolTest {
         assertFalse(t.storage().pooled());
         t.release();                                            // no-op: the GC owns it
         assertArrayEquals(new float[4], t.toFloatArray());
-    }
-
-    @Test
-    void mmapThresholdIsFixedOnGlibc() {
-        assumeTrue(Linker.nativeLinker().defaultLookup().find("gnu_get_libc_version").isPresent(), "not glibc");
-        assertTrue(MallocTuning.applied());
     }
 }

@@ -77,9 +77,11 @@ public final class FederationChannel implements AutoCloseable {
     /** Sends an upload; returns when the server accepted it, else throws its FlightRuntimeException. */
     public void upload(Object header, List<WireTensor> tensors) {
         try (VectorSchemaRoot root = VectorSchemaRoot.create(TensorWriter.schema(header), alloc);
-             SyncPutListener ack = new SyncPutListener()) {
+             SyncPutListener sync = new SyncPutListener()) {
+            RefusalWatch ack = new RefusalWatch(sync);
             FlightClient.ClientStreamListener out = client.startPut(FlightDescriptor.path(FederationProducer.UPDATE), root, ack, auth);
-            TensorWriter.write(out, root, alloc, tensors);
+            // A refusal ends the call mid-stream: stop writing with the server's reason at once.
+            TensorWriter.write(out, root, alloc, tensors, ack::error);
             out.completed();
             out.getResult();
         }
@@ -89,5 +91,28 @@ public final class FederationChannel implements AutoCloseable {
     public void close() throws InterruptedException {
         client.close();
         alloc.close();
+    }
+
+    /** Passes everything to a SyncPutListener and remembers the error that ended the call. */
+    private static final class RefusalWatch implements FlightClient.PutListener {
+        private final SyncPutListener sync;
+        private volatile Throwable error;
+
+        RefusalWatch(SyncPutListener sync) {
+            this.sync = sync;
+        }
+
+        RuntimeException error() {
+            Throwable e = error;
+            if (e == null) return null;
+            return e instanceof RuntimeException r ? r : org.apache.arrow.flight.CallStatus.UNKNOWN.withCause(e)
+                    .withDescription(String.valueOf(e.getMessage())).toRuntimeException();
+        }
+
+        @Override public void getResult() { sync.getResult(); }
+        @Override public void onNext(org.apache.arrow.flight.PutResult val) { sync.onNext(val); }
+        @Override public void onError(Throwable t) { error = t; sync.onError(t); }
+        @Override public void onCompleted() { sync.onCompleted(); }
+        @Override public boolean isCancelled() { return sync.isCancelled(); }
     }
 }

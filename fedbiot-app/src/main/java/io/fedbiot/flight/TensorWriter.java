@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Writes tensors as Arrow record batches: one float32 column {@code values}, at most
@@ -40,13 +41,23 @@ public final class TensorWriter {
 
     /** Streams every tensor into {@code out}, whose root {@code root} has {@link #schema}; waits while the peer is slow. */
     public static void write(OutboundStreamListener out, VectorSchemaRoot root, BufferAllocator alloc, List<WireTensor> tensors) {
+        write(out, root, alloc, tensors, () -> null);
+    }
+
+    /**
+     * As above; {@code failed} says whether the call already ended with an error (an upload the
+     * server refused mid-stream): the writer then stops with that error instead of waiting for a
+     * stream that will never be ready again.
+     */
+    public static void write(OutboundStreamListener out, VectorSchemaRoot root, BufferAllocator alloc, List<WireTensor> tensors,
+                             Supplier<RuntimeException> failed) {
         Float4Vector v = (Float4Vector) root.getVector(0);
         for (WireTensor t : tensors) {
             float[] x = t.values();
             int off = 0;
             do { // a tensor with no values still sends one empty batch, so it is not silently missing
                 int n = Math.min(CHUNK, x.length - off);
-                awaitReady(out);
+                awaitReady(out, failed);
                 v.allocateNew(Math.max(n, 1)); // fresh buffers: the previous batch may still be on its way out
                 if (n > 0) {
                     v.getValidityBuffer().setOne(0, (n + 7) / 8);
@@ -64,9 +75,11 @@ public final class TensorWriter {
         v.clear();
     }
 
-    private static void awaitReady(OutboundStreamListener out) {
+    private static void awaitReady(OutboundStreamListener out, Supplier<RuntimeException> failed) {
         long end = System.nanoTime() + READY_WAIT_NANOS;
         while (!out.isReady()) {
+            RuntimeException e = failed.get();
+            if (e != null) throw e;
             if (System.nanoTime() > end) throw org.apache.arrow.flight.CallStatus.UNAVAILABLE.withDescription("peer stopped reading for 15 s").toRuntimeException();
             LockSupport.parkNanos(50_000);
         }

@@ -1,0 +1,88 @@
+package io.fedbiot.engine;
+
+import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.Buf;
+
+import java.lang.foreign.Arena;
+import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A thread's step buffers between steps. When a {@link StepScope} closes, every pooled buffer it
+ * used comes here, and the next step of the same shapes takes them back instead of asking the
+ * allocator (and the kernel's page faults) again. What a step did not take back is freed when it
+ * closes, so the cache never holds more than the last step used; {@link StepScope#trimCache()}
+ * frees it all, and a thread that ends frees its cache once the GC sees it.
+ */
+final class BufferCache {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final ThreadLocal<BufferCache> MINE = ThreadLocal.withInitial(BufferCache::new);
+
+    /** One buffer with the arena that owns it alone, so it can be freed by itself. */
+    record Block(Buf buf, Arena arena) {}
+
+    private record Key(Backend backend, long bytes) {}
+
+    // The map lives in its own object so the cleaner does not keep the cache reachable.
+    private static final class Blocks implements Runnable {
+        final Map<Key, ArrayDeque<Block>> byKey = new HashMap<>();
+        long bytes;
+
+        @Override
+        public void run() {
+            for (ArrayDeque<Block> q : byKey.values()) for (Block b : q) b.arena().close();
+            byKey.clear();
+            bytes = 0;
+        }
+    }
+
+    private final Blocks blocks = new Blocks();
+
+    private BufferCache() {
+        CLEANER.register(this, blocks);
+    }
+
+    static BufferCache mine() {
+        return MINE.get();
+    }
+
+    /** A cached block of exactly {@code bytes} on {@code be} (not zeroed), or null. */
+    Block take(Backend be, long bytes) {
+        ArrayDeque<Block> q = blocks.byKey.get(new Key(be, bytes));
+        Block b = q == null ? null : q.poll();
+        if (b != null) blocks.bytes -= bytes;
+        return b;
+    }
+
+    /** A fresh block in an arena of its own. */
+    static Block allocate(Backend be, long bytes) {
+        Arena a = Arena.ofShared();   // shared: kernels run on the backend's worker threads
+        return new Block(be.allocate(bytes, a), a);
+    }
+
+    /** Frees what is cached now (the blocks the closing step did not reuse), then keeps {@code used}. */
+    void replace(List<Block> used) {
+        blocks.run();
+        for (Block b : used) {
+            blocks.byKey.computeIfAbsent(new Key(b.buf().backend(), b.buf().byteSize()), k -> new ArrayDeque<>()).push(b);
+            blocks.bytes += b.buf().byteSize();
+        }
+    }
+
+    /** Frees every cached block. */
+    void clear() {
+        blocks.run();
+    }
+
+    long bytes() {
+        return blocks.bytes;
+    }
+
+    static List<Block> newList() {
+        return new ArrayList<>();
+    }
+}
