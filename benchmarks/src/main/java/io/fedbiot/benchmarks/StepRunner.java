@@ -37,8 +37,6 @@ public final class StepRunner {
             System.gc();
             Thread.sleep(1000);   // G1 gives the freed heap back concurrently, after the collection
             resetPeak();
-            if (Boolean.getBoolean("fedbiot.bench.rssTrace"))
-                System.err.printf(Locale.ROOT, "after reset: rss %.1f MB%n", status("VmRSS") / 1048576.0);
             if (prof != null) prof.reset();
             double[] sec = new double[steps];
             float loss = 0;
@@ -46,8 +44,6 @@ public final class StepRunner {
                 long t0 = System.nanoTime();
                 loss = step.run();
                 sec[i] = (System.nanoTime() - t0) / 1e9;
-                if (Boolean.getBoolean("fedbiot.bench.rssTrace"))
-                    System.err.printf(Locale.ROOT, "step %d: rss %.1f MB, hwm %.1f MB%n", i, status("VmRSS") / 1048576.0, status("VmHWM") / 1048576.0);
             }
             double[] sorted = sec.clone();
             Arrays.sort(sorted);

@@ -5,11 +5,7 @@ import io.fedbiot.kernels.Buf;
 
 import java.lang.foreign.Arena;
 import java.lang.ref.Cleaner;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A thread's step buffers between steps. When a {@link StepScope} closes, every pooled buffer it
@@ -25,17 +21,15 @@ final class BufferCache {
     /** One buffer with the arena that owns it alone, so it can be freed by itself. */
     record Block(Buf buf, Arena arena) {}
 
-    private record Key(Backend backend, long bytes) {}
-
-    // The map lives in its own object so the cleaner does not keep the cache reachable.
+    // The lists live in their own object so the cleaner does not keep the cache reachable.
     private static final class Blocks implements Runnable {
-        final Map<Key, ArrayDeque<Block>> byKey = new HashMap<>();
+        final FreeLists<Block> free = new FreeLists<>();
         long bytes;
 
         @Override
         public void run() {
-            for (ArrayDeque<Block> q : byKey.values()) for (Block b : q) b.arena().close();
-            byKey.clear();
+            free.forEach(b -> b.arena().close());
+            free.clear();
             bytes = 0;
         }
     }
@@ -52,8 +46,7 @@ final class BufferCache {
 
     /** A cached block of exactly {@code bytes} on {@code be} (not zeroed), or null. */
     Block take(Backend be, long bytes) {
-        ArrayDeque<Block> q = blocks.byKey.get(new Key(be, bytes));
-        Block b = q == null ? null : q.poll();
+        Block b = blocks.free.take(be, bytes);
         if (b != null) blocks.bytes -= bytes;
         return b;
     }
@@ -68,7 +61,7 @@ final class BufferCache {
     void replace(List<Block> used) {
         blocks.run();
         for (Block b : used) {
-            blocks.byKey.computeIfAbsent(new Key(b.buf().backend(), b.buf().byteSize()), k -> new ArrayDeque<>()).push(b);
+            blocks.free.put(b.buf().backend(), b.buf().byteSize(), b);
             blocks.bytes += b.buf().byteSize();
         }
     }
@@ -80,9 +73,5 @@ final class BufferCache {
 
     long bytes() {
         return blocks.bytes;
-    }
-
-    static List<Block> newList() {
-        return new ArrayList<>();
     }
 }

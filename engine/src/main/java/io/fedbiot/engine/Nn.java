@@ -98,11 +98,10 @@ public final class Nn {
         Checks.check(w.rank() == 2 && w.dim(1) == K, "swigluLinear: weight " + w + " must be [N, " + K + "] for " + a);
         int N = w.dim(0);
         Tensor out = Tensor.zeros(be, Checks.withLast(a.shape(), N));
-        try (var s = Scratch.open()) {
-            Tensor g = Tensor.zeros(be, M, K);
-            be.swigluForward(g.buf(), a.buf(), b.buf(), a.numel());
-            be.gemm(1, false, true, M, N, K, 1f, g.buf(), 0, w.buf(), 0, 0f, out.buf(), 0);
-        }
+        Tensor prod = Tensor.zeros(be, M, K);
+        be.swigluForward(prod.buf(), a.buf(), b.buf(), a.numel());
+        be.gemm(1, false, true, M, N, K, 1f, prod.buf(), 0, w.buf(), 0, 0f, out.buf(), 0);
+        prod.release();   // a temporary: backward recomputes it
         boolean needIn = a.requiresGrad() || b.requiresGrad();
         return Autograd.record("swigluLinear", out, new Tensor[]{a, b, w}, new Tensor[]{a, b, needIn ? w : null}, (gy, gi) -> {
             // In blocks of rows: silu(a) * b again for dW, then the same scratch holds its gradient.

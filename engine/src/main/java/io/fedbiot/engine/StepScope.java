@@ -5,9 +5,9 @@ import io.fedbiot.kernels.Buf;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The arena that op outputs are allocated in. Open one per training step:
@@ -26,12 +26,10 @@ public final class StepScope implements AutoCloseable {
     private static final ThreadLocal<Deque<StepScope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
     private static final Arena AUTO = Arena.ofAuto();
 
-    private record Key(Backend backend, long bytes) {}
-
     private final Arena arena;
-    private final Map<Key, ArrayDeque<Buf>> free = new HashMap<>();
-    private final Map<Buf, BufferCache.Block> blocks = new java.util.IdentityHashMap<>();
-    private final java.util.List<Storage> storages = new java.util.ArrayList<>();
+    private final FreeLists<Buf> free = new FreeLists<>();
+    private final List<BufferCache.Block> blocks = new ArrayList<>();   // every pooled buffer this step took
+    private final List<Storage> storages = new ArrayList<>();
     private final Deque<Scratch> scratches = new ArrayDeque<>();
     private long live, peak, held;
     private boolean closed;
@@ -90,16 +88,14 @@ public final class StepScope implements AutoCloseable {
     Storage allocate(Backend be, long bytes, boolean scratchOwned) {
         if (closed) throw new IllegalStateException("the step scope is closed");
         if (bytes % 4 != 0 || bytes == 0) return Storage.unpooled(be.allocate(bytes, arena));
-        ArrayDeque<Buf> list = free.get(new Key(be, bytes));
-        Buf b = list == null ? null : list.poll();
+        Buf b = free.take(be, bytes);
         if (b == null) {
             BufferCache.Block blk = BufferCache.mine().take(be, bytes);
-            boolean fresh = blk == null;
-            if (fresh) blk = BufferCache.allocate(be, bytes);   // zero-filled by the allocator
+            if (blk == null) blk = BufferCache.allocate(be, bytes);   // zero-filled by the allocator
+            else be.fill(blk.buf(), bytes / 4, 0f);
+            blocks.add(blk);
             b = blk.buf();
-            blocks.put(b, blk);
             held += bytes;
-            if (!fresh) be.fill(b, bytes / 4, 0f);
         } else {
             be.fill(b, bytes / 4, 0f);
         }
@@ -115,7 +111,7 @@ public final class StepScope implements AutoCloseable {
     void recycle(Buf b) {
         if (closed) return;
         live -= b.byteSize();
-        free.computeIfAbsent(new Key(b.backend(), b.byteSize()), k -> new ArrayDeque<>()).push(b);
+        free.put(b.backend(), b.byteSize(), b);
     }
 
     void push(Scratch s) {
@@ -145,7 +141,7 @@ public final class StepScope implements AutoCloseable {
         for (Storage s : storages) s.invalidate();   // a tensor of this step must not see the next one's data
         storages.clear();
         free.clear();
-        BufferCache.mine().replace(new java.util.ArrayList<>(blocks.values()));
+        BufferCache.mine().replace(blocks);
         blocks.clear();
         arena.close();
     }
