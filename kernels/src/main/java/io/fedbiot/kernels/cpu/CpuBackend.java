@@ -3,6 +3,7 @@ package io.fedbiot.kernels.cpu;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.HostBuf;
+import io.fedbiot.kernels.HostMemory;
 import io.fedbiot.kernels.RopeStyle;
 
 import java.lang.foreign.Arena;
@@ -11,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The native CPU backend: the C kernels of native/c called through FFM on host memory (any
@@ -27,7 +27,7 @@ public final class CpuBackend implements Backend {
     private final Isa isa;
     private final boolean best;
     private final int threads;
-    private final AtomicLong live = new AtomicLong();
+    private final HostMemory memory = new HostMemory();
 
     private CpuBackend(NativeKernels k, Isa isa, boolean best, int threads) {
         this.k = k;
@@ -83,25 +83,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override
-    public Buf allocate(long bytes, Arena arena) {
-        MemorySegment seg = arena.allocate(bytes, 64);
-        live.addAndGet(bytes);
-        MemorySegment.NULL.reinterpret(arena, ignored -> live.addAndGet(-bytes));
-        return new HostBuf(seg, this);
-    }
-
-    @Override public long liveBytes() { return live.get(); }
-
-    @Override
-    public void toHost(Buf src, MemorySegment dst) {
-        MemorySegment.copy(HostBuf.of(src), 0, dst, 0, src.byteSize());
-    }
-
-    @Override
-    public void fromHost(MemorySegment src, Buf dst) {
-        MemorySegment.copy(src, 0, HostBuf.of(dst), 0, dst.byteSize());
-    }
+    @Override public Buf allocate(long bytes, Arena arena) { return memory.allocate(this, bytes, arena); }
+    @Override public long liveBytes() { return memory.liveBytes(); }
+    @Override public void toHost(Buf src, MemorySegment dst) { HostMemory.toHost(src, dst); }
+    @Override public void fromHost(MemorySegment src, Buf dst) { HostMemory.fromHost(src, dst); }
 
     // ---- argument checks: C reads and writes raw pointers --------------------------------
 
@@ -451,8 +436,8 @@ public final class CpuBackend implements Backend {
      * Without a classifier gradient (LoRA, evaluation): fused in vocabulary chunks
      * (native/c/fb_linear_ce.c), no [N,V] buffer at all, the same two GEMMs as unfused. With gW
      * (full training) the chunked kernel needs a third pass over the classifier (gW cannot be
-     * formed before a row's lse is known) and measured slower than the composed path (3 GEMMs,
-     * its [N,V] buffers live only inside this call), which is used then.
+     * formed before a row's lse is known) and measured slower than the row-chunked composition
+     * of the default method (3 GEMM passes, two [R,V] buffers), which is used then.
      * {@code -Dfedbiot.native.fusedClassifierGrad=true} forces the chunked kernel for gW too.
      */
     @Override

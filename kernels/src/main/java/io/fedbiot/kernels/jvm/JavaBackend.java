@@ -3,11 +3,11 @@ package io.fedbiot.kernels.jvm;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.HostBuf;
+import io.fedbiot.kernels.HostMemory;
 import io.fedbiot.kernels.RopeStyle;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pure-Java backend: Vector API kernels (species chosen once, scalar tails) on host memory,
@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class JavaBackend implements Backend {
     private final Parallel par;
-    private final AtomicLong live = new AtomicLong();
+    private final HostMemory memory = new HostMemory();
 
     public JavaBackend() {
         this(Runtime.getRuntime().availableProcessors());
@@ -29,29 +29,10 @@ public final class JavaBackend implements Backend {
     @Override public boolean isHost() { return true; }
     @Override public int threads() { return par.threads(); }
 
-    @Override
-    public Buf allocate(long bytes, Arena arena) {
-        MemorySegment seg = arena.allocate(bytes, 64);
-        live.addAndGet(bytes);
-        // The arena runs this when it closes: live bytes are exact, not a GC estimate.
-        MemorySegment.NULL.reinterpret(arena, ignored -> live.addAndGet(-bytes));
-        return new HostBuf(seg, this);
-    }
-
-    @Override
-    public long liveBytes() {
-        return live.get();
-    }
-
-    @Override
-    public void toHost(Buf src, MemorySegment dst) {
-        MemorySegment.copy(HostBuf.of(src), 0, dst, 0, src.byteSize());
-    }
-
-    @Override
-    public void fromHost(MemorySegment src, Buf dst) {
-        MemorySegment.copy(src, 0, HostBuf.of(dst), 0, dst.byteSize());
-    }
+    @Override public Buf allocate(long bytes, Arena arena) { return memory.allocate(this, bytes, arena); }
+    @Override public long liveBytes() { return memory.liveBytes(); }
+    @Override public void toHost(Buf src, MemorySegment dst) { HostMemory.toHost(src, dst); }
+    @Override public void fromHost(MemorySegment src, Buf dst) { HostMemory.fromHost(src, dst); }
 
     private static MemorySegment s(Buf b) { return HostBuf.of(b); }
     private static MemorySegment o(Buf b) { return HostBuf.ofNullable(b); }
