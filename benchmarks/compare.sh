@@ -31,9 +31,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
 fi
-[ "$BUILD" = 1 ] && ./fedbiot build -q >&2
+[ "$BUILD" = 1 ] && bin/fedbiot build -q >&2
 
-JAVA="$(./fedbiot --which-java)/bin/java"
+JAVA="$(bin/fedbiot --which-java)/bin/java"
 FLAGS="$(sed -n 's:.*<fedbiot.jvm.flags>\(.*\)</fedbiot.jvm.flags>.*:\1:p' pom.xml)"
 CP=benchmarks/target/benchmarks.jar
 RAW="$(mktemp)"

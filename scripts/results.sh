@@ -8,12 +8,12 @@
 # window is layer 2 alone, so neither beta nor a changes it. Every run covers seeds 0, 1, 2
 # (the configs' `seeds`). Extra --set arguments go to every run, e.g. --set rounds=100 to scale up.
 # Runs land in runs/results/<dataset>-<variant>/ (rounds.csv, untuned.csv, report.md);
-# `dropout` runs ./fedbiot study-dropout into runs/results/dropout/; `table` only rebuilds docs/RESULTS.md's table from them (scripts/results_table.py).
+# `dropout` runs bin/fedbiot study-dropout into runs/results/dropout/; `table` only rebuilds docs/RESULTS.md's table from them (scripts/results_table.py).
 # RESULTS_ALL=1 also runs beta 0.5 with a = 2 (the same split as beta 0.2, see below).
 # FEDBIOT overrides the command (e.g. a copied jar, so a rebuild does not touch running JVMs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-read -r -a CLI <<<"${FEDBIOT:-./fedbiot}"
+read -r -a CLI <<<"${FEDBIOT:-bin/fedbiot}"
 
 what="${1:-all}"
 [ $# -gt 0 ] && shift

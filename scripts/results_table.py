@@ -4,11 +4,11 @@
     python3 scripts/results_table.py [RUNS_DIR] [--doc docs/RESULTS.md]
 
 RUNS_DIR (default runs/results) holds one folder per run, named <dataset>-fedbiot-b<beta>-a<a>
-or <dataset>-fedot, each with the rounds.csv and untuned.csv that `./fedbiot run` writes. Per
+or <dataset>-fedot, each with the rounds.csv and untuned.csv that `bin/fedbiot run` writes. Per
 dataset the table has the untuned model, then one row per run: the final round's metrics as
 mean ± sample std over the seeds found. The tables replace the text between
 <!-- results:begin --> and <!-- results:end --> in the doc, and RUNS_DIR/dropout/dropout.md (from
-`./fedbiot study-dropout`) the text between <!-- dropout:begin --> and <!-- dropout:end -->; the
+`bin/fedbiot study-dropout`) the text between <!-- dropout:begin --> and <!-- dropout:end -->; the
 rest of the doc is left alone.
 """
 import csv
@@ -36,14 +36,14 @@ def fail(msg):
 
 def read_csv(path):
     if not path.is_file():
-        fail(f"{path}: missing; the run did not finish (./fedbiot run writes it at the end)")
+        fail(f"{path}: missing; the run did not finish (bin/fedbiot run writes it at the end)")
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     if not rows:
         fail(f"{path}: no rows")
     for col in ("method", "seed", "round", "train_loss", "align_nmse", "wall_seconds"):
         if col not in rows[0]:
-            fail(f"{path}: no column {col!r}; not a round-record CSV of ./fedbiot run")
+            fail(f"{path}: no column {col!r}; not a round-record CSV of bin/fedbiot run")
     return rows
 
 

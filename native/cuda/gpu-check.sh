@@ -7,12 +7,12 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 TESTS='Cuda*Test,Bf16BaseTest,GemmBindingsTest,BackendOptionTest,*KernelsTest,GemmTest,OpsGradientTest,TransformerBlockGradTest'
-./fedbiot test -pl kernels,engine,fedbiot-app -am -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false "$@"
+bin/fedbiot test -pl kernels,engine,fedbiot -am -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false "$@"
 if [ "${NVRTC:-1}" != 0 ]; then
   # NVRTC path: the same kernel tests, PTX compiled at first use into a fresh cache.
   cache="$(mktemp -d)"
   # (Surefire passes -D user properties on to the test JVM as system properties.)
-  ./fedbiot test -pl kernels -Dtest='*KernelsTest' -Dsurefire.failIfNoSpecifiedTests=false \
+  bin/fedbiot test -pl kernels -Dtest='*KernelsTest' -Dsurefire.failIfNoSpecifiedTests=false \
       -Dfedbiot.cuda.kernels=nvrtc -Dfedbiot.cuda.cache="$cache" "$@"
   rm -rf "$cache"
 fi

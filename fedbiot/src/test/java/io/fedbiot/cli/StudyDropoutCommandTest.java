@@ -15,7 +15,7 @@ import static io.fedbiot.cli.CliRun.model;
 import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** ./fedbiot study-dropout on stories260K with a small Alpaca sample: table, CSV, PNG; the figures make sense. */
+/** bin/fedbiot study-dropout on stories260K with a small Alpaca sample: table, CSV, PNG; the figures make sense. */
 class StudyDropoutCommandTest {
     @TempDir
     Path tmp;

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 /** {@code fedbiot client}: one data holder of a federation over Arrow Flight. */
 @Command(name = "client", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = "Joins a `fedbiot server`: receives the compressed model once, then trains the adapter on its own data "
+        description = "Joins a `bin/fedbiot server`: receives the compressed model once, then trains the adapter on its own data "
                 + "each round it is picked for and uploads its adapter LoRA and sample count. The data never leaves.")
 public final class ClientCommand implements Callable<Integer> {
     @Spec

@@ -18,7 +18,7 @@ import static io.fedbiot.cli.CliRun.model;
 import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** ./fedbiot run end to end on stories260K: GSM8K clients, Alpaca public data, all four methods. */
+/** bin/fedbiot run end to end on stories260K: GSM8K clients, Alpaca public data, all four methods. */
 class RunCommandTest {
     @TempDir
     Path tmp;

@@ -157,7 +157,7 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     /**
-     * The whole job of {@code ./fedbiot pretrain}: a BPE tokenizer trained on {@code docs} (or
+     * The whole job of {@code bin/fedbiot pretrain}: a BPE tokenizer trained on {@code docs} (or
      * {@code tokenizer} when given), the model trained and saved to {@code out} with
      * {@code pretrain.txt} recording the settings and the losses.
      */

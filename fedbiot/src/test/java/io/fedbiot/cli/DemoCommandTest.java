@@ -13,7 +13,7 @@ import static io.fedbiot.cli.CliRun.Result;
 import static io.fedbiot.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** ./fedbiot demo --quick end to end (structure, not numbers), and ./fedbiot pretrain's errors and output. */
+/** bin/fedbiot demo --quick end to end (structure, not numbers), and bin/fedbiot pretrain's errors and output. */
 class DemoCommandTest {
     @TempDir
     Path tmp;

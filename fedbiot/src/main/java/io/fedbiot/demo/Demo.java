@@ -69,7 +69,7 @@ public final class Demo {
     /** The experiment: every method, one client per task family, exact match on held-out tasks. */
     static String yaml(Path out, DemoData data, Path model, Scale s) {
         return String.format(Locale.ROOT, """
-                # Written by ./fedbiot demo; rerun with ./fedbiot run --config %1$s
+                # Written by bin/fedbiot demo; rerun with bin/fedbiot run --config %1$s
                 model: %2$s
                 data:
                   client: {path: %3$s, format: tasks}

@@ -44,7 +44,7 @@ class MainTest {
     void helpPrintsUsageAndSucceeds() {
         Result r = runCapturingSystemStreams("--help");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("Usage: fedbiot"), r.out());
+        assertTrue(r.out().contains("Usage: bin/fedbiot"), r.out());
         assertTrue(r.out().contains("--version"), r.out());
     }
 
@@ -52,7 +52,7 @@ class MainTest {
     void noArgumentsPrintsUsage() {
         Result r = run();
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("Usage: fedbiot"), r.out());
+        assertTrue(r.out().contains("Usage: bin/fedbiot"), r.out());
     }
 
     @Test

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 /** {@code fedbiot server}: the model owner's side of a federation over Arrow Flight. */
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Holds the full model and runs the federated rounds of a config's first method and seed over Arrow Flight; "
-                + "clients connect with `fedbiot client`. State is saved after every round; restarted on the same --state "
+                + "clients connect with `bin/fedbiot client`. State is saved after every round; restarted on the same --state "
                 + "folder it resumes.")
 public final class ServerCommand implements Callable<Integer> {
     @Spec

@@ -36,7 +36,7 @@ import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
- * The Java API of a whole experiment, as small as {@code ./fedbiot run}: build it from a config
+ * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
  * {@code rounds.csv}, {@code rounds.arrow}, {@code report.md} with its plots, and the adapters of
  * every evaluated round in PEFT's layout.

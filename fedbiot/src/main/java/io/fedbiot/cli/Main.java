@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import java.io.PrintWriter;
 
 /** The {@code fedbiot} command line. */
-@Command(name = "fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+@Command(name = "bin/fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
                 InspectCommand.class, DemoCommand.class, PretrainCommand.class, StudyDropoutCommand.class,

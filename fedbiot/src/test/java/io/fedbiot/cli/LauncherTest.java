@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The ./fedbiot launcher's JDK search, run through bash against fake JDKs. Only the paths
+ * The bin/fedbiot launcher's JDK search, run through bash against fake JDKs. Only the paths
  * that stop before Maven (--which-java and the "no JDK" failure) run, so this stays fast.
  */
 class LauncherTest {
@@ -35,8 +35,8 @@ class LauncherTest {
                 "launcher tests need a POSIX system; skipped on Windows");
         bash = onPath("bash");
         assumeTrue(bash != null, "bash not found on PATH; skipping the launcher tests");
-        // Surefire runs in the module folder; the launcher sits in the repository root above it.
-        launcher = Path.of("").toAbsolutePath().getParent().resolve("fedbiot");
+        // Surefire runs in the module folder; the launcher is bin/fedbiot in the repository root above it.
+        launcher = Path.of("").toAbsolutePath().getParent().resolve("bin").resolve("fedbiot");
         assertTrue(Files.isRegularFile(launcher), "launcher not found at " + launcher);
     }
 
@@ -94,7 +94,7 @@ class LauncherTest {
         }
     }
 
-    /** Runs {@code bash ./fedbiot --which-java} with JAVA_HOME unset unless {@code env} sets it. */
+    /** Runs {@code bash bin/fedbiot --which-java} with JAVA_HOME unset unless {@code env} sets it. */
     private Run launch(Map<String, String> env) throws IOException, InterruptedException {
         Path out = tmp.resolve("stdout.txt"), err = tmp.resolve("stderr.txt");
         ProcessBuilder pb = new ProcessBuilder(bash.toString(), launcher.toString(), "--which-java")
