@@ -1,5 +1,8 @@
 package io.fedbiot.benchmarks;
 
+import io.fedbiot.kernels.Attention;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.AttentionIo;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.cuda.CudaBackend;
@@ -81,12 +84,15 @@ public class CudaAttentionBenchmark {
     @Benchmark
     public void forwardBackward() {
         float scale = (float) (1 / Math.sqrt(D));
+        Attention shape = new Attention(B, T, T, H, G, D, scale);
+        AttentionIo io = new AttentionIo(q, k, v, out, lse);
+        AttentionGrads grads = new AttentionGrads(dq, dk, dv);
         if (dtype.equals("bf16")) {
-            be.attentionForwardBf16(out, lse, q, k, v, B, T, T, H, G, D, scale);
-            be.attentionBackwardBf16(dq, dk, dv, dOut, out, lse, q, k, v, B, T, T, H, G, D, scale);
+            be.attentionForwardBf16(shape, io);
+            be.attentionBackwardBf16(shape, io, dOut, grads);
         } else {
-            be.attentionForward(out, lse, q, k, v, B, T, T, H, G, D, scale);
-            be.attentionBackward(dq, dk, dv, dOut, out, lse, q, k, v, B, T, T, H, G, D, scale);
+            be.attentionForward(shape, io);
+            be.attentionBackward(shape, io, dOut, grads);
         }
         be.synchronize();
     }

@@ -3,6 +3,7 @@ package io.fedbiot.benchmarks;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.jvm.JavaBackend;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -112,6 +113,6 @@ public class GemmBenchmark {
     @Benchmark
     public void gemm() {
         if (blas != null) blas.gemm(g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, HostBuf.of(a), HostBuf.of(b), 0f, HostBuf.of(c));
-        else be.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
+        else be.gemm(GemmShape.of(g.transA(), g.transB(), g.M(), g.N(), g.K()), 1f, a, b, 0f, c);
     }
 }

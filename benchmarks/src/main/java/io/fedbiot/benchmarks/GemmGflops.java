@@ -3,6 +3,7 @@ package io.fedbiot.benchmarks;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.jvm.JavaBackend;
 
@@ -54,7 +55,7 @@ public final class GemmGflops {
                 Buf c = be.allocate(4L * g.M() * g.N(), arena);
                 Runnable op = blas != null
                         ? () -> blas.gemm(g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, HostBuf.of(a), HostBuf.of(b), 0f, HostBuf.of(c))
-                        : () -> be.gemm(1, g.transA(), g.transB(), g.M(), g.N(), g.K(), 1f, a, 0, b, 0, 0f, c, 0);
+                        : () -> be.gemm(GemmShape.of(g.transA(), g.transB(), g.M(), g.N(), g.K()), 1f, a, b, 0f, c);
                 long end = System.nanoTime() + 1_500_000_000L; // warm-up
                 while (System.nanoTime() < end) op.run();
                 int n = 0;

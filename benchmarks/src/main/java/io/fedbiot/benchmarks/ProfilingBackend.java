@@ -1,9 +1,20 @@
 package io.fedbiot.benchmarks;
 
+import io.fedbiot.kernels.AdamWStep;
+import io.fedbiot.kernels.Attention;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.AttentionIo;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.Classifier;
+import io.fedbiot.kernels.Dropout;
+import io.fedbiot.kernels.Embedding;
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.HostBuf;
-import io.fedbiot.kernels.RopeStyle;
+import io.fedbiot.kernels.RmsNorm;
+import io.fedbiot.kernels.Rope;
+import io.fedbiot.kernels.Rows;
+import io.fedbiot.kernels.SgdStep;
 
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -80,12 +91,11 @@ final class ProfilingBackend implements Backend {
     @Override public void fromHost(MemorySegment src, Buf dst) { in.fromHost(src, dst); }
 
     @Override
-    public void gemm(int batch, boolean tA, boolean tB, int M, int N, int K, float alpha, Buf A, long sA, Buf B, long sB,
-                     float beta, Buf C, long sC) {
+    public void gemm(GemmShape g, float alpha, Buf A, Buf B, float beta, Buf C) {
         long t = start();
-        in.gemm(batch, tA, tB, M, N, K, alpha, A, sA, B, sB, beta, C, sC);
-        add(String.format("gemm%s %dx%dx%d%s%s", batch > 1 ? " b" + batch : "", M, N, K, tA ? " tA" : "", tB ? " tB" : ""),
-                t, 2L * batch * M * N * K);
+        in.gemm(g, alpha, A, B, beta, C);
+        add(String.format("gemm%s %dx%dx%d%s%s", g.batch() > 1 ? " b" + g.batch() : "", g.M(), g.N(), g.K(),
+                g.transA() ? " tA" : "", g.transB() ? " tB" : ""), t, 2L * g.batch() * g.M() * g.N() * g.K());
     }
 
     @Override public void fill(Buf x, long n, float v) { long t = start(); in.fill(x, n, v); add("fill", t, 0); }
@@ -99,37 +109,18 @@ final class ProfilingBackend implements Backend {
     @Override public void sum(Buf o, Buf x, long n) { long t = start(); in.sum(o, x, n); add("sum", t, 0); }
     @Override public void sumSquares(Buf o, Buf x, long n) { long t = start(); in.sumSquares(o, x, n); add("sumSquares", t, 0); }
 
-    @Override public void embeddingForward(Buf o, Buf tb, Buf ids, int N, int C, int V) { long t = start(); in.embeddingForward(o, tb, ids, N, C, V); add("embeddingForward", t, 0); }
-    @Override public void embeddingBackward(Buf d, Buf dO, Buf ids, int N, int C) { long t = start(); in.embeddingBackward(d, dO, ids, N, C); add("embeddingBackward", t, 0); }
-    @Override public void rmsnormForward(Buf y, Buf r, Buf x, Buf w, int N, int C, float e) { long t = start(); in.rmsnormForward(y, r, x, w, N, C, e); add("rmsnormForward", t, 0); }
-    @Override public void rmsnormBackward(Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf r, int N, int C) { long t = start(); in.rmsnormBackward(dx, dw, dy, x, w, r, N, C); add("rmsnormBackward", t, 0); }
+    @Override public void embeddingForward(Embedding e, Buf o, Buf tb, Buf ids) { long t = start(); in.embeddingForward(e, o, tb, ids); add("embeddingForward", t, 0); }
+    @Override public void embeddingBackward(Embedding e, Buf d, Buf dO, Buf ids) { long t = start(); in.embeddingBackward(e, d, dO, ids); add("embeddingBackward", t, 0); }
+    @Override public void rmsnormForward(RmsNorm r, Buf y, Buf rs, Buf x, Buf w) { long t = start(); in.rmsnormForward(r, y, rs, x, w); add("rmsnormForward", t, 0); }
+    @Override public void rmsnormBackward(RmsNorm r, Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rs) { long t = start(); in.rmsnormBackward(r, dx, dw, dy, x, w, rs); add("rmsnormBackward", t, 0); }
+    @Override public void ropeForward(Rope r, Buf o, Buf x) { long t = start(); in.ropeForward(r, o, x); add("ropeForward", t, 0); }
+    @Override public void ropeBackward(Rope r, Buf dx, Buf dO) { long t = start(); in.ropeBackward(r, dx, dO); add("ropeBackward", t, 0); }
+    @Override public void attentionForward(Attention a, AttentionIo io) { long t = start(); in.attentionForward(a, io); add("attentionForward", t, 0); }
 
     @Override
-    public void ropeForward(Buf o, Buf x, int B, int T, int H, int D, int p, float th, RopeStyle s) {
+    public void attentionBackward(Attention a, AttentionIo io, Buf dO, AttentionGrads g) {
         long t = start();
-        in.ropeForward(o, x, B, T, H, D, p, th, s);
-        add("ropeForward", t, 0);
-    }
-
-    @Override
-    public void ropeBackward(Buf dx, Buf dO, int B, int T, int H, int D, int p, float th, RopeStyle s) {
-        long t = start();
-        in.ropeBackward(dx, dO, B, T, H, D, p, th, s);
-        add("ropeBackward", t, 0);
-    }
-
-    @Override
-    public void attentionForward(Buf o, Buf l, Buf q, Buf k, Buf v, int B, int Tq, int Tk, int H, int G, int D, float sc) {
-        long t = start();
-        in.attentionForward(o, l, q, k, v, B, Tq, Tk, H, G, D, sc);
-        add("attentionForward", t, 0);
-    }
-
-    @Override
-    public void attentionBackward(Buf dq, Buf dk, Buf dv, Buf dO, Buf o, Buf l, Buf q, Buf k, Buf v,
-                                  int B, int Tq, int Tk, int H, int G, int D, float sc) {
-        long t = start();
-        in.attentionBackward(dq, dk, dv, dO, o, l, q, k, v, B, Tq, Tk, H, G, D, sc);
+        in.attentionBackward(a, io, dO, g);
         add("attentionBackward", t, 0);
     }
 
@@ -137,45 +128,33 @@ final class ProfilingBackend implements Backend {
     @Override public void swigluBackward(Buf da, Buf db, Buf dO, Buf a, Buf b, long n) { long t = start(); in.swigluBackward(da, db, dO, a, b, n); add("swigluBackward", t, 0); }
 
     @Override
-    public void crossEntropyForward(Buf loss, Buf lse, Buf lg, Buf tg, Buf m, int N, int V) {
+    public void crossEntropyForward(Rows r, Buf loss, Buf lse, Buf lg, Buf tg, Buf m) {
         long t = start();
-        in.crossEntropyForward(loss, lse, lg, tg, m, N, V);
+        in.crossEntropyForward(r, loss, lse, lg, tg, m);
         add("crossEntropyForward", t, 0);
     }
 
     @Override
-    public void crossEntropyBackward(Buf d, Buf dL, Buf lg, Buf lse, Buf tg, Buf m, int N, int V) {
+    public void crossEntropyBackward(Rows r, Buf d, Buf dL, Buf lg, Buf lse, Buf tg, Buf m) {
         long t = start();
-        in.crossEntropyBackward(d, dL, lg, lse, tg, m, N, V);
+        in.crossEntropyBackward(r, d, dL, lg, lse, tg, m);
         add("crossEntropyBackward", t, 0);
     }
 
-    @Override public void klForward(Buf kl, Buf P, Buf Q, Buf m, int N, int V) { long t = start(); in.klForward(kl, P, Q, m, N, V); add("klForward", t, 0); }
-    @Override public void klBackward(Buf dP, Buf dQ, Buf dK, Buf P, Buf Q, Buf m, int N, int V) { long t = start(); in.klBackward(dP, dQ, dK, P, Q, m, N, V); add("klBackward", t, 0); }
-    @Override public void nmseForward(Buf o, Buf a, Buf b, Buf m, int N, int C) { long t = start(); in.nmseForward(o, a, b, m, N, C); add("nmseForward", t, 0); }
-    @Override public void nmseBackward(Buf dA, Buf dB, Buf dO, Buf a, Buf b, Buf m, int N, int C) { long t = start(); in.nmseBackward(dA, dB, dO, a, b, m, N, C); add("nmseBackward", t, 0); }
-    @Override public void dropout(Buf o, Buf m, Buf x, long n, float p, long s) { long t = start(); in.dropout(o, m, x, n, p, s); add("dropout", t, 0); }
+    @Override public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf m) { long t = start(); in.klForward(r, kl, P, Q, m); add("klForward", t, 0); }
+    @Override public void klBackward(Rows r, Buf dP, Buf dQ, Buf dK, Buf P, Buf Q, Buf m) { long t = start(); in.klBackward(r, dP, dQ, dK, P, Q, m); add("klBackward", t, 0); }
+    @Override public void nmseForward(Rows r, Buf o, Buf a, Buf b, Buf m) { long t = start(); in.nmseForward(r, o, a, b, m); add("nmseForward", t, 0); }
+    @Override public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dO, Buf a, Buf b, Buf m) { long t = start(); in.nmseBackward(r, dA, dB, dO, a, b, m); add("nmseBackward", t, 0); }
+    @Override public void dropout(Dropout d, Buf o, Buf m, Buf x, long n) { long t = start(); in.dropout(d, o, m, x, n); add("dropout", t, 0); }
+    @Override public void adamw(AdamWStep s, Buf p, Buf g, Buf m, Buf v, long n) { long t = start(); in.adamw(s, p, g, m, v, n); add("adamw", t, 0); }
+    @Override public void sgd(SgdStep s, Buf p, Buf g, Buf b, long n) { long t = start(); in.sgd(s, p, g, b, n); add("sgd", t, 0); }
 
     @Override
-    public void adamw(Buf p, Buf g, Buf m, Buf v, long n, float lr, float b1, float b2, float e, float wd, int step) {
+    public void linearCrossEntropy(Classifier c, Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf tg, Buf m) {
         long t = start();
-        in.adamw(p, g, m, v, n, lr, b1, b2, e, wd, step);
-        add("adamw", t, 0);
-    }
-
-    @Override
-    public void sgd(Buf p, Buf g, Buf b, long n, float lr, float mo, float wd) {
-        long t = start();
-        in.sgd(p, g, b, n, lr, mo, wd);
-        add("sgd", t, 0);
-    }
-
-    @Override
-    public void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf tg, Buf m, int N, int C, int V) {
-        long t = start();
-        in.linearCrossEntropy(loss, gh, gW, h, W, tg, m, N, C, V);
+        in.linearCrossEntropy(c, loss, gh, gW, h, W, tg, m);
         // useful classifier flops: logits, dh, dW (the chunked kernel's recompute is not counted)
-        long f = 2L * N * C * V * (1 + (gh != null ? 1 : 0) + (gW != null ? 1 : 0));
+        long f = 2L * c.N() * c.C() * c.V() * (1 + (gh != null ? 1 : 0) + (gW != null ? 1 : 0));
         add("linearCrossEntropy", t, f);
     }
 }

@@ -1,6 +1,7 @@
 package io.fedbiot.engine;
 
 import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.cuda.CudaBackend;
 
 /**
@@ -25,11 +26,11 @@ final class Bf16Linear {
         Tensor xb = Tensor.zeros(be, DType.BF16, StepScope.current(), M, K);
         be.toBf16(xb.buf(), x.buf(), (long) M * K);
         Tensor out = Tensor.zeros(be, Checks.withLast(x.shape(), N));
-        be.gemmBf16(1, false, true, M, N, K, 1f, xb.buf(), 0, w.buf(), 0, 0f, out.buf(), 0);
+        be.gemmBf16(GemmShape.of(false, true, M, N, K), 1f, xb.buf(), w.buf(), 0f, out.buf());
         return Autograd.record("linear_bf16", out, new Tensor[]{x}, new Tensor[]{w}, (g, gi) -> {
             Tensor gb = Tensor.zeros(be, DType.BF16, StepScope.current(), M, N);
             be.toBf16(gb.buf(), g.buf(), (long) M * N);
-            be.gemmBf16(1, false, false, M, K, N, 1f, gb.buf(), 0, w.buf(), 0, 1f, gi[0].buf(), 0);
+            be.gemmBf16(GemmShape.of(M, K, N), 1f, gb.buf(), w.buf(), 1f, gi[0].buf());
         });
     }
 }

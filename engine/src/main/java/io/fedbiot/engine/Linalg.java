@@ -2,6 +2,7 @@ package io.fedbiot.engine;
 
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.kernels.Backend;
+import io.fedbiot.kernels.GemmShape;
 
 /** Matrix products. Legend: M, N, K matrix sizes, Bt batch. */
 public final class Linalg {
@@ -40,7 +41,7 @@ public final class Linalg {
         Checks.check(K == Kb, "matmul: inner dimensions differ, " + a + (ta ? "^T" : "") + " x " + b + (tb ? "^T" : ""));
         int[] outShape = ta ? new int[]{M, N} : Checks.withLast(a.shape(), N);
         Tensor out = Tensor.zeros(be, outShape);
-        be.gemm(1, ta, tb, M, N, K, 1f, a.buf(), 0, b.buf(), 0, 0f, out.buf(), 0);
+        be.gemm(GemmShape.of(ta, tb, M, N, K), 1f, a.buf(), b.buf(), 0f, out.buf());
         return Autograd.record("matmul", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
             if (gi[0] != null) gradA(be, 1, ta, tb, M, N, K, g, b, 0, gi[0], 0);
             if (gi[1] != null) gradB(be, 1, ta, tb, M, N, K, g, a, 0, gi[1], 0);
@@ -54,7 +55,7 @@ public final class Linalg {
         Checks.check(K == Kb, "matmul: inner dimensions differ, " + a + " x " + b);
         long sa = (long) M * K, sb = (long) K * N, sc = (long) M * N;
         Tensor out = Tensor.zeros(be, bt, M, N);
-        be.gemm(bt, ta, tb, M, N, K, 1f, a.buf(), sa, b.buf(), sb, 0f, out.buf(), sc);
+        be.gemm(new GemmShape(bt, ta, tb, M, N, K, sa, sb, sc), 1f, a.buf(), b.buf(), 0f, out.buf());
         return Autograd.record("bmm", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
             if (gi[0] != null) gradA(be, bt, ta, tb, M, N, K, g, b, sb, gi[0], sa);
             if (gi[1] != null) gradB(be, bt, ta, tb, M, N, K, g, a, sa, gi[1], sb);
@@ -70,15 +71,15 @@ public final class Linalg {
     private static void gradA(Backend be, int bt, boolean ta, boolean tb, int M, int N, int K,
                               Tensor dC, Tensor b, long sb, Tensor dA, long sa) {
         long sc = (long) M * N;
-        if (!ta) be.gemm(bt, false, !tb, M, K, N, 1f, dC.buf(), sc, b.buf(), sb, 1f, dA.buf(), sa);
-        else be.gemm(bt, tb, true, K, M, N, 1f, b.buf(), sb, dC.buf(), sc, 1f, dA.buf(), sa);
+        if (!ta) be.gemm(new GemmShape(bt, false, !tb, M, K, N, sc, sb, sa), 1f, dC.buf(), b.buf(), 1f, dA.buf());
+        else be.gemm(new GemmShape(bt, tb, true, K, M, N, sb, sc, sa), 1f, b.buf(), dC.buf(), 1f, dA.buf());
     }
 
     // dB = op(A)^T dC, stored transposed when tb.
     private static void gradB(Backend be, int bt, boolean ta, boolean tb, int M, int N, int K,
                               Tensor dC, Tensor a, long sa, Tensor dB, long sb) {
         long sc = (long) M * N;
-        if (!tb) be.gemm(bt, !ta, false, K, N, M, 1f, a.buf(), sa, dC.buf(), sc, 1f, dB.buf(), sb);
-        else be.gemm(bt, true, ta, N, K, M, 1f, dC.buf(), sc, a.buf(), sa, 1f, dB.buf(), sb);
+        if (!tb) be.gemm(new GemmShape(bt, !ta, false, K, N, M, sa, sc, sb), 1f, a.buf(), dC.buf(), 1f, dB.buf());
+        else be.gemm(new GemmShape(bt, true, ta, N, K, M, sc, sa, sb), 1f, dC.buf(), a.buf(), 1f, dB.buf());
     }
 }

@@ -3,6 +3,9 @@ package io.fedbiot.engine;
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.Classifier;
+import io.fedbiot.kernels.GemmShape;
+import io.fedbiot.kernels.Rows;
 
 /**
  * Scalar losses with per-row masks (null = every row counts). Each is one fused kernel pair that
@@ -22,9 +25,9 @@ public final class Losses {
         Tensor loss = Tensor.zeros(be, 1);
         Tensor lse = Tensor.zeros(be, N);
         Buf m = mask == null ? null : mask.buf();
-        be.crossEntropyForward(loss.buf(), lse.buf(), logits.buf(), targets.buf(), m, N, V);
+        be.crossEntropyForward(new Rows(N, V), loss.buf(), lse.buf(), logits.buf(), targets.buf(), m);
         return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, new Tensor[]{logits, lse, targets, mask}, (g, gi) ->
-                be.crossEntropyBackward(gi[0].buf(), g.buf(), logits.buf(), lse.buf(), targets.buf(), m, N, V));
+                be.crossEntropyBackward(new Rows(N, V), gi[0].buf(), g.buf(), logits.buf(), lse.buf(), targets.buf(), m));
     }
 
     /**
@@ -46,12 +49,12 @@ public final class Losses {
         boolean needH = Autograd.needsGrad(h), needW = Autograd.needsGrad(w);
         Tensor loss = Tensor.zeros(be, 1);
         Tensor gh = needH ? Tensor.zeros(be, N, C) : null, gw = needW ? Tensor.zeros(be, V, C) : null;
-        be.linearCrossEntropy(loss.buf(), gh == null ? null : gh.buf(), gw == null ? null : gw.buf(), h.buf(), w.buf(),
-                targets.buf(), mask == null ? null : mask.buf(), N, C, V);
+        be.linearCrossEntropy(new Classifier(N, C, V), loss.buf(), gh == null ? null : gh.buf(), gw == null ? null : gw.buf(),
+                h.buf(), w.buf(), targets.buf(), mask == null ? null : mask.buf());
         return Autograd.record("linearCrossEntropy", loss, new Tensor[]{h, w, targets, mask}, new Tensor[]{gh, gw}, (g, gi) -> {
             // gi += g[0] * stash, as a [1,1] x [1,n] GEMM so the scalar never leaves the backend
-            if (gi[0] != null) be.gemm(1, false, false, 1, N * C, 1, 1f, g.buf(), 0, gh.buf(), 0, 1f, gi[0].buf(), 0);
-            if (gi[1] != null) be.gemm(1, false, false, 1, V * C, 1, 1f, g.buf(), 0, gw.buf(), 0, 1f, gi[1].buf(), 0);
+            if (gi[0] != null) be.gemm(GemmShape.of(1, N * C, 1), 1f, g.buf(), gh.buf(), 1f, gi[0].buf());
+            if (gi[1] != null) be.gemm(GemmShape.of(1, V * C, 1), 1f, g.buf(), gw.buf(), 1f, gi[1].buf());
         });
     }
 
@@ -64,9 +67,9 @@ public final class Losses {
         checkMask("kl", mask, N);
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
-        be.klForward(out.buf(), p.buf(), q.buf(), m, N, V);
+        be.klForward(new Rows(N, V), out.buf(), p.buf(), q.buf(), m);
         return Autograd.record("kl", out, new Tensor[]{p, q, mask}, new Tensor[]{p, q, mask}, (g, gi) -> be.klBackward(
-                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), p.buf(), q.buf(), m, N, V));
+                new Rows(N, V), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), p.buf(), q.buf(), m));
     }
 
     /** mean((b - a)²) / mean(b²) over masked rows: a, b [..., C]; b is the reference. */
@@ -78,9 +81,9 @@ public final class Losses {
         checkMask("nmse", mask, N);
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
-        be.nmseForward(out.buf(), a.buf(), b.buf(), m, N, C);
+        be.nmseForward(new Rows(N, C), out.buf(), a.buf(), b.buf(), m);
         return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, new Tensor[]{a, b, mask}, (g, gi) -> be.nmseBackward(
-                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), m, N, C));
+                new Rows(N, C), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), m));
     }
 
     private static void checkMask(String op, Tensor mask, int rows) {

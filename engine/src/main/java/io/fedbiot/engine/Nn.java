@@ -1,8 +1,16 @@
 package io.fedbiot.engine;
 
 import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.kernels.Attention;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.AttentionIo;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.Dropout;
+import io.fedbiot.kernels.Embedding;
+import io.fedbiot.kernels.GemmShape;
+import io.fedbiot.kernels.RmsNorm;
+import io.fedbiot.kernels.Rope;
 import io.fedbiot.kernels.RopeStyle;
 
 /** Transformer ops, forward and backward side by side. Legend: B, T, C, H, G (KV heads), D, V. */
@@ -20,9 +28,9 @@ public final class Nn {
         System.arraycopy(ids.shape(), 0, shape, 0, ids.rank());
         shape[ids.rank()] = C;
         Tensor out = Tensor.zeros(be, shape);
-        be.embeddingForward(out.buf(), table.buf(), ids.buf(), N, C, V);
+        be.embeddingForward(new Embedding(N, C, V), out.buf(), table.buf(), ids.buf());
         return Autograd.record("embedding", out, new Tensor[]{table, ids}, new Tensor[]{ids},
-                (g, gi) -> be.embeddingBackward(gi[0].buf(), g.buf(), ids.buf(), N, C));
+                (g, gi) -> be.embeddingBackward(new Embedding(N, C, V), gi[0].buf(), g.buf(), ids.buf()));
     }
 
     /** y = x / rms(x) * w over the last dimension: x [..., C], w [C]. */
@@ -33,10 +41,10 @@ public final class Nn {
         Checks.check(w.rank() == 1 && w.dim(0) == C, "rmsnorm: weight " + w + " does not match " + x);
         Tensor y = Tensor.zeros(be, x.shape());
         Tensor rstd = Tensor.zeros(be, N);
-        be.rmsnormForward(y.buf(), rstd.buf(), x.buf(), w.buf(), N, C, eps);
+        be.rmsnormForward(new RmsNorm(N, C, eps), y.buf(), rstd.buf(), x.buf(), w.buf());
         return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, new Tensor[]{x, w, rstd}, (g, gi) -> be.rmsnormBackward(
-                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(),
-                g.buf(), x.buf(), w.buf(), rstd.buf(), N, C));
+                new RmsNorm(N, C, eps), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(),
+                g.buf(), x.buf(), w.buf(), rstd.buf()));
     }
 
     /** Rotary embedding of x [B,T,H,D] at positions pos0..pos0+T-1. */
@@ -47,9 +55,9 @@ public final class Nn {
         int B = x.dim(0), T = x.dim(1), H = x.dim(2), D = x.dim(3);
         Checks.check(D % 2 == 0, "rope: head size must be even, got " + x);
         Tensor out = Tensor.zeros(be, x.shape());
-        be.ropeForward(out.buf(), x.buf(), B, T, H, D, pos0, theta, style);
+        be.ropeForward(new Rope(B, T, H, D, pos0, theta, style), out.buf(), x.buf());
         return Autograd.record("rope", out, new Tensor[]{x}, new Tensor[0],
-                (g, gi) -> be.ropeBackward(gi[0].buf(), g.buf(), B, T, H, D, pos0, theta, style));
+                (g, gi) -> be.ropeBackward(new Rope(B, T, H, D, pos0, theta, style), gi[0].buf(), g.buf()));
     }
 
     /**
@@ -67,10 +75,10 @@ public final class Nn {
                 "attention: q " + q + " and k " + k + " do not fit (need same B and D, Tk >= Tq, H % G == 0)");
         Tensor out = Tensor.zeros(be, q.shape());
         Tensor lse = Tensor.zeros(be, B, H, Tq);
-        be.attentionForward(out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale);
+        be.attentionForward(new Attention(B, Tq, Tk, H, G, D, scale), new AttentionIo(q.buf(), k.buf(), v.buf(), out.buf(), lse.buf()));
         return Autograd.record("attention", out, new Tensor[]{q, k, v}, new Tensor[]{q, k, v, out, lse}, (g, gi) -> be.attentionBackward(
-                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), gi[2] == null ? null : gi[2].buf(),
-                g.buf(), out.buf(), lse.buf(), q.buf(), k.buf(), v.buf(), B, Tq, Tk, H, G, D, scale));
+                new Attention(B, Tq, Tk, H, G, D, scale), new AttentionIo(q.buf(), k.buf(), v.buf(), out.buf(), lse.buf()), g.buf(),
+                new AttentionGrads(gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), gi[2] == null ? null : gi[2].buf())));
     }
 
     /** silu(a) * b, the gated MLP product. */
@@ -100,7 +108,7 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, Checks.withLast(a.shape(), N));
         Tensor prod = Tensor.zeros(be, M, K);
         be.swigluForward(prod.buf(), a.buf(), b.buf(), a.numel());
-        be.gemm(1, false, true, M, N, K, 1f, prod.buf(), 0, w.buf(), 0, 0f, out.buf(), 0);
+        be.gemm(GemmShape.of(false, true, M, N, K), 1f, prod.buf(), w.buf(), 0f, out.buf());
         prod.release();   // a temporary: backward recomputes it
         boolean needIn = a.requiresGrad() || b.requiresGrad();
         return Autograd.record("swigluLinear", out, new Tensor[]{a, b, w}, new Tensor[]{a, b, needIn ? w : null}, (gy, gi) -> {
@@ -114,10 +122,10 @@ public final class Nn {
                 Buf gyc = gy.buf().slice(4L * r0 * N, 4L * rows * N);
                 if (gi[2] != null) {
                     be.swigluForward(gc, ac, bc, n);
-                    be.gemm(1, true, false, N, K, rows, 1f, gyc, 0, gc, 0, 1f, gi[2].buf(), 0);   // dW += dy^T g
+                    be.gemm(GemmShape.of(true, false, N, K, rows), 1f, gyc, gc, 1f, gi[2].buf());   // dW += dy^T g
                 }
                 if (gi[0] == null && gi[1] == null) continue;
-                be.gemm(1, false, false, rows, K, N, 1f, gyc, 0, w.buf(), 0, 0f, gc, 0);          // dg = dy W
+                be.gemm(GemmShape.of(rows, K, N), 1f, gyc, w.buf(), 0f, gc);          // dg = dy W
                 be.swigluBackward(gi[0] == null ? null : gi[0].buf().slice(k0, kb), gi[1] == null ? null : gi[1].buf().slice(k0, kb),
                         gc, ac, bc, n);
             }
@@ -136,7 +144,7 @@ public final class Nn {
         long n = x.numel();
         Tensor out = Tensor.zeros(be, x.shape());
         Tensor mask = Tensor.zeros(be, x.shape());
-        be.dropout(out.buf(), mask.buf(), x.buf(), n, p, seed);
+        be.dropout(new Dropout(p, seed), out.buf(), mask.buf(), x.buf(), n);
         return Autograd.record("dropout", out, new Tensor[]{x}, new Tensor[]{mask}, (g, gi) -> be.mulAcc(gi[0].buf(), g.buf(), mask.buf(), n));
     }
 }

@@ -42,7 +42,8 @@ public interface Backend extends Kernels {
      * two [R,V] buffers of about 4 MiB, never [N,V]); a backend may fuse it (the native one works in
      * vocabulary chunks when no gW is asked for).
      */
-    default void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int N, int C, int V) {
-        RowChunkedCrossEntropy.run(this, loss, gh, gW, h, W, targets, mask, N, C, V, RowChunkedCrossEntropy.rowsPerChunk(N, V));
+    default void linearCrossEntropy(Classifier shape, Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask) {
+        RowChunkedCrossEntropy.run(this, shape, loss, gh, gW, h, W, targets, mask,
+                RowChunkedCrossEntropy.rowsPerChunk(shape.N(), shape.V()));
     }
 }

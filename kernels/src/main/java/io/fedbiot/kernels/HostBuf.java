@@ -27,6 +27,16 @@ public record HostBuf(MemorySegment seg, Backend backend) implements Buf {
                 + b.backend().name() + "; transfer it explicitly with Backend.toHost");
     }
 
+    /** The segment of b after {@link KernelChecks#need}: non-null, at least {@code floats} floats. */
+    public static MemorySegment need(String op, String name, Buf b, long floats) {
+        return of(KernelChecks.need(op, name, b, floats));
+    }
+
+    /** Like {@link #need}, but null passes through (an optional argument). */
+    public static MemorySegment optional(String op, String name, Buf b, long floats) {
+        return b == null ? null : need(op, name, b, floats);
+    }
+
     /** Like {@link #of(Buf)} but passes null through (optional kernel arguments). */
     public static MemorySegment ofNullable(Buf b) {
         return b == null ? null : of(b);

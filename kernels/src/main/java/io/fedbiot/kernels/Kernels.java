@@ -4,6 +4,9 @@ package io.fedbiot.kernels;
  * Every op the engine runs, as kernels over backend buffers. Float tensors are float32, ids and
  * targets int32, everything contiguous row-major. Shape legend: B batch, T sequence, C channels,
  * H query heads, G key/value heads, D head size, V vocabulary, N rows (usually B*T), n elements.
+ * Fused ops take their shapes and options as a record first ({@link GemmShape}, {@link Attention},
+ * ...), validated when it is built; buffer sizes are checked by {@link KernelChecks} on every
+ * backend, so a bad call fails with the same message everywhere.
  *
  * <p>Conventions, so that autograd needs no scratch buffers:
  * <ul>
@@ -19,15 +22,11 @@ public interface Kernels {
     // ---- matrix multiply ------------------------------------------------------------------
 
     /**
-     * Batched GEMM: {@code C[i] = alpha * op(A[i]) op(B[i]) + beta * C[i]} for i in [0, batch).
-     * op(A) is [M,K]: A is stored [K,M] when transA, else [M,K]; op(B) is [K,N]: B is stored
-     * [N,K] when transB, else [K,N]; C is [M,N]. Strides are in elements between batch items;
-     * stride 0 broadcasts one matrix. With beta == 0, C is overwritten (its old content, even NaN,
-     * is ignored).
+     * Batched GEMM: {@code C[i] = alpha * op(A[i]) op(B[i]) + beta * C[i]} (see {@link GemmShape}).
+     * With beta == 0, C is overwritten (its old content, even NaN, is ignored); with K == 0 or
+     * alpha == 0, A and B are not read.
      */
-    void gemm(int batch, boolean transA, boolean transB, int M, int N, int K,
-              float alpha, Buf A, long strideA, Buf B, long strideB,
-              float beta, Buf C, long strideC);
+    void gemm(GemmShape shape, float alpha, Buf A, Buf B, float beta, Buf C);
 
     // ---- element-wise (n elements) --------------------------------------------------------
 
@@ -64,45 +63,40 @@ public interface Kernels {
     // ---- embedding ------------------------------------------------------------------------
 
     /** out [N,C] = table [V,C] rows ids [N]; an id outside [0,V) throws IllegalArgumentException naming it. */
-    void embeddingForward(Buf out, Buf table, Buf ids, int N, int C, int V);
+    void embeddingForward(Embedding shape, Buf out, Buf table, Buf ids);
 
     /** dTable[ids[n], :] += dOut[n, :] (scatter-add; repeated ids accumulate). */
-    void embeddingBackward(Buf dTable, Buf dOut, Buf ids, int N, int C);
+    void embeddingBackward(Embedding shape, Buf dTable, Buf dOut, Buf ids);
 
     // ---- RMSNorm --------------------------------------------------------------------------
 
     /** y [N,C] = x * rstd * w, rstd [N] = 1/sqrt(mean_c(x²) + eps) (saved for backward). */
-    void rmsnormForward(Buf y, Buf rstd, Buf x, Buf w, int N, int C, float eps);
+    void rmsnormForward(RmsNorm shape, Buf y, Buf rstd, Buf x, Buf w);
 
     /** dx [N,C] and dw [C] (each nullable) += gradients of rmsnormForward given dy [N,C]. */
-    void rmsnormBackward(Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rstd, int N, int C);
+    void rmsnormBackward(RmsNorm shape, Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rstd);
 
     // ---- rotary embedding -----------------------------------------------------------------
 
     /**
-     * out [B,T,H,D] = x rotated: the pair (x_a, x_b) chosen by {@code style} for frequency index
-     * i in [0, D/2) turns by angle (pos0 + t) * freq_i, freq_i = theta^(-2i/D) (computed in float32
-     * as llama2.c and HF do). out may alias x. D must be even.
+     * out [B,T,H,D] = x rotated (see {@link Rope}); freq_i = theta^(-2i/D) and the angles are
+     * computed in float32 as llama2.c and HF do. out may alias x.
      */
-    void ropeForward(Buf out, Buf x, int B, int T, int H, int D, int pos0, float theta, RopeStyle style);
+    void ropeForward(Rope rope, Buf out, Buf x);
 
     /** dx += R^T dOut: the rotation by the opposite angle. */
-    void ropeBackward(Buf dx, Buf dOut, int B, int T, int H, int D, int pos0, float theta, RopeStyle style);
+    void ropeBackward(Rope rope, Buf dx, Buf dOut);
 
     // ---- causal attention with grouped KV heads ------------------------------------------
 
     /**
-     * q, out [B,Tq,H,D]; k, v [B,Tk,G,D], Tk >= Tq, H % G == 0, query head h reads KV head
-     * h / (H/G). Query t sits at absolute position p = Tk - Tq + t and attends keys 0..p
-     * (Tq == Tk in training; Tq < Tk with a KV cache). out = softmax(scale * q k^T) v.
-     * lse [B,H,Tq] receives the log-sum-exp of the scaled scores for the backward pass.
+     * out = softmax(scale * q k^T, causal) v, and lse [B,H,Tq] receives the log-sum-exp of the
+     * scaled scores for the backward pass (shapes in {@link Attention}).
      */
-    void attentionForward(Buf out, Buf lse, Buf q, Buf k, Buf v,
-                          int B, int Tq, int Tk, int H, int G, int D, float scale);
+    void attentionForward(Attention shape, AttentionIo io);
 
-    /** dq, dk, dv (each nullable) += the full causal backward of attentionForward. */
-    void attentionBackward(Buf dq, Buf dk, Buf dv, Buf dOut, Buf out, Buf lse, Buf q, Buf k, Buf v,
-                           int B, int Tq, int Tk, int H, int G, int D, float scale);
+    /** grads (each nullable) += the full causal backward of attentionForward, given dOut [B,Tq,H,D]. */
+    void attentionBackward(Attention shape, AttentionIo io, Buf dOut, AttentionGrads grads);
 
     // ---- SwiGLU ---------------------------------------------------------------------------
 
@@ -119,35 +113,34 @@ public interface Kernels {
      * (read only where mask != 0; out of range throws), lse [N] saved.
      * loss[0] = Σ_n m_n (lse_n - logits[n, t_n]) / Σ_n m_n.
      */
-    void crossEntropyForward(Buf loss, Buf lse, Buf logits, Buf targets, Buf mask, int N, int V);
+    void crossEntropyForward(Rows shape, Buf loss, Buf lse, Buf logits, Buf targets, Buf mask);
 
     /** dLogits [N,V] += dLoss[0] * m_n / Σm * (softmax(logits_n) - onehot(t_n)). */
-    void crossEntropyBackward(Buf dLogits, Buf dLoss, Buf logits, Buf lse, Buf targets, Buf mask,
-                              int N, int V);
+    void crossEntropyBackward(Rows shape, Buf dLogits, Buf dLoss, Buf logits, Buf lse, Buf targets, Buf mask);
 
     /**
      * KL(p‖q) per token, p = softmax(P), q = softmax(Q), P and Q [N,V]:
      * kl[0] = Σ_n m_n Σ_v p (log p - log q) / Σ_n m_n.
      */
-    void klForward(Buf kl, Buf P, Buf Q, Buf mask, int N, int V);
+    void klForward(Rows shape, Buf kl, Buf P, Buf Q, Buf mask);
 
     /**
      * dP += g m_n/Σm * p ⊙ (log p - log q - KL_n); dQ += g m_n/Σm * (q - p); g = dKl[0].
      * Each of dP, dQ nullable.
      */
-    void klBackward(Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask, int N, int V);
+    void klBackward(Rows shape, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask);
 
     /**
-     * Normalised MSE of a against reference b, both [N,C]:
+     * Normalised MSE of a against reference b, both [N,C] (C = shape.V()):
      * out[0] = Σ_n m_n Σ_c (b - a)² / Σ_n m_n Σ_c b² (= mean((b-a)²) / mean(b²) over counted rows).
      */
-    void nmseForward(Buf out, Buf a, Buf b, Buf mask, int N, int C);
+    void nmseForward(Rows shape, Buf out, Buf a, Buf b, Buf mask);
 
     /**
      * With S = Σ m (b-a)², Q = Σ m b², g = dOut[0]:
      * dA += g m (-2 (b - a) / Q); dB += g m (2 (b - a) / Q - 2 b S / Q²). Each nullable.
      */
-    void nmseBackward(Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask, int N, int C);
+    void nmseBackward(Rows shape, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask);
 
     // ---- dropout --------------------------------------------------------------------------
 
@@ -155,21 +148,20 @@ public interface Kernels {
      * out = x * mask with mask[i] = 0 when {@link KernelMath#dropoutUniform}(seed, i) < p, else
      * 1/(1-p): a counter-based mask, identical on every backend. mask [n] is saved for backward.
      */
-    void dropout(Buf out, Buf mask, Buf x, long n, float p, long seed);
+    void dropout(Dropout dropout, Buf out, Buf mask, Buf x, long n);
 
     // ---- optimizers -----------------------------------------------------------------------
 
     /**
-     * AdamW with decoupled weight decay and bias correction, step t >= 1:
+     * AdamW with decoupled weight decay and bias correction, t = step.step():
      * p -= lr*wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²;
      * p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps).
      */
-    void adamw(Buf p, Buf g, Buf m, Buf v, long n, float lr, float beta1, float beta2, float eps,
-               float weightDecay, int step);
+    void adamw(AdamWStep step, Buf p, Buf g, Buf m, Buf v, long n);
 
     /**
      * SGD: g' = g + wd*p; with momentum μ > 0, buf = μ buf + g' and p -= lr*buf, else p -= lr*g'.
      * buf may be null when μ == 0.
      */
-    void sgd(Buf p, Buf g, Buf buf, long n, float lr, float momentum, float weightDecay);
+    void sgd(SgdStep step, Buf p, Buf g, Buf buf, long n);
 }

@@ -27,9 +27,17 @@ public final class RowChunkedCrossEntropy {
     }
 
     /** As {@link Backend#linearCrossEntropy}, chunks of {@code R} rows. */
-    public static void run(Backend be, Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask,
-                           int N, int C, int V, int R) {
+    public static void run(Backend be, Classifier shape, Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int R) {
         if (R < 1) throw new IllegalArgumentException("linearCrossEntropy: rows per chunk must be positive, got " + R);
+        int N = shape.N(), C = shape.C(), V = shape.V();
+        String op = "linearCrossEntropy";
+        KernelChecks.need(op, "targets", targets, N);
+        KernelChecks.need(op, "loss", loss, 1);
+        KernelChecks.optional(op, "gh", gh, (long) N * C);
+        KernelChecks.optional(op, "gW", gW, (long) V * C);
+        KernelChecks.need(op, "h", h, (long) N * C);
+        KernelChecks.need(op, "W", W, (long) V * C);
+        KernelChecks.optional(op, "mask", mask, N);
         int chunks = (N + R - 1) / R;
         double[] weight = chunkWeights(be, mask, N, R, chunks);
         double total = 0;
@@ -58,17 +66,17 @@ public final class RowChunkedCrossEntropy {
                     continue;
                 }
                 Buf lg = logits.slice(0, 4L * rows * V), ls = lse.slice(0, 4L * rows);
-                be.gemm(1, false, true, rows, V, C, 1f, hc, 0, W, 0, 0f, lg, 0);
-                be.crossEntropyForward(part, ls, lg, tc, mc, rows, V);
+                be.gemm(GemmShape.of(false, true, rows, V, C), 1f, hc, W, 0f, lg);
+                be.crossEntropyForward(new Rows(rows, V), part, ls, lg, tc, mc);
                 be.toHost(part, host);
                 sum += host.get(ValueLayout.JAVA_FLOAT, 0) * weight[c];
                 if (!grads) continue;
                 Buf dl = dLogits.slice(0, 4L * rows * V);
                 be.fill(dl, (long) rows * V, 0f);
                 be.fill(up, 1, (float) (weight[c] / total));   // the chunk's mean → the global mean
-                be.crossEntropyBackward(dl, up, lg, ls, tc, mc, rows, V);
-                if (ghc != null) be.gemm(1, false, false, rows, C, V, 1f, dl, 0, W, 0, 0f, ghc, 0);
-                if (gW != null) be.gemm(1, true, false, V, C, rows, 1f, dl, 0, hc, 0, gwStarted ? 1f : 0f, gW, 0);
+                be.crossEntropyBackward(new Rows(rows, V), dl, up, lg, ls, tc, mc);
+                if (ghc != null) be.gemm(GemmShape.of(rows, C, V), 1f, dl, W, 0f, ghc);
+                if (gW != null) be.gemm(GemmShape.of(true, false, V, C, rows), 1f, dl, hc, gwStarted ? 1f : 0f, gW);
                 gwStarted = true;
             }
             be.fill(loss, 1, (float) (sum / total));

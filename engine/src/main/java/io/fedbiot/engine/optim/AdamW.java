@@ -2,6 +2,7 @@ package io.fedbiot.engine.optim;
 
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
+import io.fedbiot.kernels.AdamWStep;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -36,8 +37,8 @@ public final class AdamW implements Optimizer {
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
             if (p.grad() == null) continue; // untouched by backward: nothing to apply
-            p.backend().adamw(p.buf(), p.grad().buf(), m.get(i).buf(), v.get(i).buf(), p.numel(),
-                    lr, beta1, beta2, eps, weightDecay, t);
+            p.backend().adamw(new AdamWStep(lr, beta1, beta2, eps, weightDecay, t), p.buf(), p.grad().buf(), m.get(i).buf(),
+                    v.get(i).buf(), p.numel());
         }
     }
 

@@ -2,6 +2,7 @@ package io.fedbiot.engine.optim;
 
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
+import io.fedbiot.kernels.SgdStep;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ public final class Sgd implements Optimizer {
             Tensor p = params.get(i);
             if (p.grad() == null) continue;
             Tensor b = buf.get(i);
-            p.backend().sgd(p.buf(), p.grad().buf(), b == null ? null : b.buf(), p.numel(), lr, momentum, weightDecay);
+            p.backend().sgd(new SgdStep(lr, momentum, weightDecay), p.buf(), p.grad().buf(), b == null ? null : b.buf(), p.numel());
         }
     }
 

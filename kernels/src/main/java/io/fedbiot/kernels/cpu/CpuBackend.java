@@ -1,10 +1,23 @@
 package io.fedbiot.kernels.cpu;
 
+import io.fedbiot.kernels.AdamWStep;
+import io.fedbiot.kernels.Attention;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.AttentionIo;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
+import io.fedbiot.kernels.Classifier;
+import io.fedbiot.kernels.Dropout;
+import io.fedbiot.kernels.Embedding;
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.HostMemory;
+import io.fedbiot.kernels.KernelChecks;
+import io.fedbiot.kernels.RmsNorm;
+import io.fedbiot.kernels.Rope;
 import io.fedbiot.kernels.RopeStyle;
+import io.fedbiot.kernels.Rows;
+import io.fedbiot.kernels.SgdStep;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,8 +28,8 @@ import java.util.Optional;
 
 /**
  * The native CPU backend: the C kernels of native/c called through FFM on host memory (any
- * {@link HostBuf}). Arguments are checked here (sizes against buffer bytes, ids, shapes) because
- * C does not bounds-check; then one downcall runs the kernel on the library's fixed thread pool
+ * {@link HostBuf}). Buffer sizes are checked here ({@link KernelChecks}; shapes by their records)
+ * because C does not bounds-check; then one downcall runs the kernel on the library's fixed thread pool
  * (sized once per process, to the cores unless {@code fedbiot.native.threads} says otherwise).
  */
 public final class CpuBackend implements Backend {
@@ -92,12 +105,7 @@ public final class CpuBackend implements Backend {
 
     /** The segment of b, which must hold at least {@code elems} 4-byte elements. */
     private static MemorySegment s(Buf b, long elems, String op, String name) {
-        if (b == null) throw new NullPointerException(op + ": " + name + " is null");
-        MemorySegment seg = HostBuf.of(b);
-        if (elems < 0) throw new IllegalArgumentException(op + ": negative size for " + name + ": " + elems);
-        if (seg.byteSize() < 4 * elems)
-            throw new IllegalArgumentException(op + ": " + name + " has " + seg.byteSize() + " bytes, needs " + 4 * elems);
-        return seg;
+        return HostBuf.need(op, name, b, elems);
     }
 
     /** Like {@link #s} but null becomes MemorySegment.NULL (an optional argument). */
@@ -114,25 +122,18 @@ public final class CpuBackend implements Backend {
     // ---- GEMM --------------------------------------------------------------------------
 
     @Override
-    public void gemm(int batch, boolean transA, boolean transB, int M, int N, int K, float alpha,
-                     Buf A, long strideA, Buf B, long strideB, float beta, Buf C, long strideC) {
-        if (batch < 0 || M < 0 || N < 0 || K < 0)
-            throw new IllegalArgumentException("gemm: negative size batch=" + batch + " M=" + M + " N=" + N + " K=" + K);
-        if (batch == 0 || M == 0 || N == 0) return;
-        MemorySegment c = s(C, span(batch, strideC, (long) M * N, "C"), "gemm", "C");
-        boolean readsAB = K != 0 && alpha != 0f;
-        MemorySegment a = readsAB ? s(A, span(batch, strideA, (long) M * K, "A"), "gemm", "A") : HostBuf.of(A);
-        MemorySegment b = readsAB ? s(B, span(batch, strideB, (long) K * N, "B"), "gemm", "B") : HostBuf.of(B);
+    public void gemm(GemmShape g, float alpha, Buf A, Buf B, float beta, Buf C) {
+        if (g.isEmpty()) return;
+        MemorySegment c = s(C, g.spanC(), "gemm", "C");
+        boolean readsAB = g.readsAB(alpha);
+        MemorySegment a = readsAB ? s(A, g.spanA(), "gemm", "A") : MemorySegment.NULL;   // C does not read them then
+        MemorySegment b = readsAB ? s(B, g.spanB(), "gemm", "B") : MemorySegment.NULL;
         try {
-            k.gemm.invokeExact(batch, transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, a, strideA, b, strideB, beta, c, strideC);
+            k.gemm.invokeExact(g.batch(), g.transA() ? 1 : 0, g.transB() ? 1 : 0, g.M(), g.N(), g.K(), alpha, a, g.strideA(), b,
+                    g.strideB(), beta, c, g.strideC());
         } catch (Throwable t) {
             throw rethrow(t);
         }
-    }
-
-    private static long span(int batch, long stride, long elems, String name) {
-        if (stride < 0) throw new IllegalArgumentException("gemm: negative stride for " + name + ": " + stride);
-        return (batch - 1) * stride + elems;
     }
 
     // ---- element-wise --------------------------------------------------------------------
@@ -190,7 +191,8 @@ public final class CpuBackend implements Backend {
     // ---- embedding, RMSNorm, RoPE ----------------------------------------------------------
 
     @Override
-    public void embeddingForward(Buf out, Buf table, Buf ids, int N, int C, int V) {
+    public void embeddingForward(Embedding e, Buf out, Buf table, Buf ids) {
+        int N = e.N(), C = e.C(), V = e.V();
         MemorySegment idSeg = s(ids, N, "embedding", "ids");
         int bad;
         try {
@@ -203,14 +205,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void embeddingBackward(Buf dTable, Buf dOut, Buf ids, int N, int C) {
-        if (N <= 0 || C <= 0) return;
+    public void embeddingBackward(Embedding e, Buf dTable, Buf dOut, Buf ids) {
+        int N = e.N(), C = e.C();
+        long V = e.V();
         MemorySegment idSeg = s(ids, N, "embeddingBackward", "ids");
-        long V = dTable.byteSize() / (4L * C);
         int bad;
         try {
-            bad = (int) k.embeddingBackward.invokeExact(HostBuf.of(dTable), s(dOut, (long) N * C, "embeddingBackward", "dOut"),
-                    idSeg, N, C, V);
+            bad = (int) k.embeddingBackward.invokeExact(s(dTable, V * C, "embeddingBackward", "dTable"),
+                    s(dOut, (long) N * C, "embeddingBackward", "dOut"), idSeg, N, C, V);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -218,13 +220,14 @@ public final class CpuBackend implements Backend {
     }
 
     private static IllegalArgumentException badId(String what, MemorySegment ids, int row, long V) {
-        int id = ids.getAtIndex(ValueLayout.JAVA_INT, row);
-        return new IllegalArgumentException(what + " " + id + " at row " + row + " is outside the vocabulary [0, " + V + ")");
+        return KernelChecks.outOfRange(what, ids.getAtIndex(ValueLayout.JAVA_INT, row), row, V);
     }
 
     @Override
-    public void rmsnormForward(Buf y, Buf rstd, Buf x, Buf w, int N, int C, float eps) {
-        long n = (long) N * C;
+    public void rmsnormForward(RmsNorm r, Buf y, Buf rstd, Buf x, Buf w) {
+        int N = r.N(), C = r.C();
+        float eps = r.eps();
+        long n = r.n();
         try {
             k.rmsnormForward.invokeExact(s(y, n, "rmsnorm", "y"), s(rstd, N, "rmsnorm", "rstd"), s(x, n, "rmsnorm", "x"),
                     s(w, C, "rmsnorm", "w"), N, C, eps);
@@ -234,9 +237,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void rmsnormBackward(Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rstd, int N, int C) {
-        if (dx == null && dw == null) return;
-        long n = (long) N * C;
+    public void rmsnormBackward(RmsNorm r, Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rstd) {
+        int N = r.N(), C = r.C();
+        long n = r.n();
         String op = "rmsnormBackward";
         try {
             k.rmsnormBackward.invokeExact(o(dx, n, op, "dx"), o(dw, C, op, "dw"), s(dy, n, op, "dy"), s(x, n, op, "x"),
@@ -247,21 +250,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void ropeForward(Buf out, Buf x, int B, int T, int H, int D, int pos0, float theta, RopeStyle style) {
-        rope(out, x, B, T, H, D, pos0, theta, style, false);
+    public void ropeForward(Rope r, Buf out, Buf x) {
+        rope(r, s(out, r.n(), "rope", "out"), s(x, r.n(), "rope", "x"), false);
     }
 
     @Override
-    public void ropeBackward(Buf dx, Buf dOut, int B, int T, int H, int D, int pos0, float theta, RopeStyle style) {
-        rope(dx, dOut, B, T, H, D, pos0, theta, style, true);
+    public void ropeBackward(Rope r, Buf dx, Buf dOut) {
+        rope(r, s(dx, r.n(), "ropeBackward", "dx"), s(dOut, r.n(), "ropeBackward", "dOut"), true);
     }
 
-    private void rope(Buf dst, Buf src, int B, int T, int H, int D, int pos0, float theta, RopeStyle style, boolean back) {
-        if (D <= 0 || (D & 1) != 0) throw new IllegalArgumentException("rope: head size D must be even and positive, got " + D);
-        long n = (long) B * T * H * D;
+    private void rope(Rope r, MemorySegment dst, MemorySegment src, boolean back) {
         try {
-            k.rope.invokeExact(s(dst, n, "rope", "out"), s(src, n, "rope", "x"), B, T, H, D, pos0, theta,
-                    style == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
+            k.rope.invokeExact(dst, src, r.B(), r.T(), r.H(), r.D(), r.pos0(), r.theta(),
+                    r.style() == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -269,19 +270,15 @@ public final class CpuBackend implements Backend {
 
     // ---- attention -------------------------------------------------------------------------
 
-    private static void checkAttention(int B, int Tq, int Tk, int H, int G, int D) {
-        if (B < 0 || Tq < 0 || D < 0 || G <= 0 || H < 0 || H % G != 0 || Tk < Tq)
-            throw new IllegalArgumentException("attention: bad shapes B=" + B + " Tq=" + Tq + " Tk=" + Tk
-                    + " H=" + H + " G=" + G + " D=" + D + " (need Tk >= Tq, H % G == 0)");
-    }
-
     @Override
-    public void attentionForward(Buf out, Buf lse, Buf q, Buf kk, Buf v, int B, int Tq, int Tk, int H, int G, int D, float scale) {
-        checkAttention(B, Tq, Tk, H, G, D);
-        long nq = (long) B * Tq * H * D, nkv = (long) B * Tk * G * D;
+    public void attentionForward(Attention a, AttentionIo io) {
+        int B = a.B(), Tq = a.Tq(), Tk = a.Tk(), H = a.H(), G = a.G(), D = a.D();
+        float scale = a.scale();
+        long nq = a.nq(), nkv = a.nkv();
+        Buf out = io.out(), lse = io.lse(), q = io.q(), kk = io.k(), v = io.v();
         String op = "attention";
         try {
-            k.attentionForward.invokeExact(s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"), s(q, nq, op, "q"),
+            k.attentionForward.invokeExact(s(out, nq, op, "out"), s(lse, a.rows(), op, "lse"), s(q, nq, op, "q"),
                     s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -289,15 +286,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attentionBackward(Buf dq, Buf dk, Buf dv, Buf dOut, Buf out, Buf lse, Buf q, Buf kk, Buf v,
-                                  int B, int Tq, int Tk, int H, int G, int D, float scale) {
-        checkAttention(B, Tq, Tk, H, G, D);
-        if (dq == null && dk == null && dv == null) return;
-        long nq = (long) B * Tq * H * D, nkv = (long) B * Tk * G * D;
+    public void attentionBackward(Attention a, AttentionIo io, Buf dOut, AttentionGrads g) {
+        int B = a.B(), Tq = a.Tq(), Tk = a.Tk(), H = a.H(), G = a.G(), D = a.D();
+        float scale = a.scale();
+        long nq = a.nq(), nkv = a.nkv();
+        Buf dq = g.dq(), dk = g.dk(), dv = g.dv(), out = io.out(), lse = io.lse(), q = io.q(), kk = io.k(), v = io.v();
         String op = "attentionBackward";
         try {
             k.attentionBackward.invokeExact(o(dq, nq, op, "dq"), o(dk, nkv, op, "dk"), o(dv, nkv, op, "dv"),
-                    s(dOut, nq, op, "dOut"), s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"),
+                    s(dOut, nq, op, "dOut"), s(out, nq, op, "out"), s(lse, a.rows(), op, "lse"),
                     s(q, nq, op, "q"), s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -313,7 +310,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void swigluBackward(Buf da, Buf db, Buf dOut, Buf a, Buf b, long n) {
-        if (da == null && db == null) return;
         String op = "swigluBackward";
         try {
             k.swigluBackward.invokeExact(o(da, n, op, "da"), o(db, n, op, "db"), s(dOut, n, op, "dOut"), s(a, n, op, "a"), s(b, n, op, "b"), n);
@@ -323,33 +319,29 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void dropout(Buf out, Buf mask, Buf x, long n, float p, long seed) {
-        if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout p must be in [0, 1], got " + p);
+    public void dropout(Dropout d, Buf out, Buf mask, Buf x, long n) {
         try {
-            k.dropout.invokeExact(s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, p, seed);
+            k.dropout.invokeExact(s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, d.p(), d.seed());
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     @Override
-    public void adamw(Buf p, Buf g, Buf m, Buf v, long n, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
+    public void adamw(AdamWStep st, Buf p, Buf g, Buf m, Buf v, long n) {
         try {
             k.adamw.invokeExact(s(p, n, "adamw", "p"), s(g, n, "adamw", "g"), s(m, n, "adamw", "m"), s(v, n, "adamw", "v"), n,
-                    lr, beta1, beta2, eps, weightDecay, step);
+                    st.lr(), st.beta1(), st.beta2(), st.eps(), st.weightDecay(), st.step());
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     @Override
-    public void sgd(Buf p, Buf g, Buf buf, long n, float lr, float momentum, float weightDecay) {
-        if (momentum != 0f && buf == null)
-            throw new IllegalArgumentException("sgd with momentum " + momentum + " needs a momentum buffer");
+    public void sgd(SgdStep st, Buf p, Buf g, Buf buf, long n) {
         try {
-            MemorySegment b = momentum != 0f ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
-            k.sgd.invokeExact(s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, lr, momentum, weightDecay);
+            MemorySegment b = st.usesBuffer() ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
+            k.sgd.invokeExact(s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, st.lr(), st.momentum(), st.weightDecay());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -358,7 +350,8 @@ public final class CpuBackend implements Backend {
     // ---- losses -----------------------------------------------------------------------------
 
     @Override
-    public void crossEntropyForward(Buf loss, Buf lse, Buf logits, Buf targets, Buf mask, int N, int V) {
+    public void crossEntropyForward(Rows r, Buf loss, Buf lse, Buf logits, Buf targets, Buf mask) {
+        int N = r.N(), V = r.V();
         String op = "crossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
         int bad;
@@ -372,7 +365,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void crossEntropyBackward(Buf dLogits, Buf dLoss, Buf logits, Buf lse, Buf targets, Buf mask, int N, int V) {
+    public void crossEntropyBackward(Rows r, Buf dLogits, Buf dLoss, Buf logits, Buf lse, Buf targets, Buf mask) {
+        int N = r.N(), V = r.V();
         String op = "crossEntropyBackward";
         MemorySegment tg = s(targets, N, op, "targets");
         long nv = (long) N * V;
@@ -387,8 +381,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void klForward(Buf kl, Buf P, Buf Q, Buf mask, int N, int V) {
-        long nv = (long) N * V;
+    public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
+        int N = r.N(), V = r.V();
+        long nv = r.n();
         try {
             k.klForward.invokeExact(s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
         } catch (Throwable t) {
@@ -397,9 +392,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void klBackward(Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask, int N, int V) {
-        if (dP == null && dQ == null) return;
-        long nv = (long) N * V;
+    public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
+        int N = r.N(), V = r.V();
+        long nv = r.n();
         String op = "klBackward";
         try {
             k.klBackward.invokeExact(o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
@@ -410,8 +405,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void nmseForward(Buf out, Buf a, Buf b, Buf mask, int N, int C) {
-        long n = (long) N * C;
+    public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
+        int N = r.N(), C = r.V();
+        long n = r.n();
         try {
             k.nmseForward.invokeExact(s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
         } catch (Throwable t) {
@@ -420,9 +416,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void nmseBackward(Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask, int N, int C) {
-        if (dA == null && dB == null) return;
-        long n = (long) N * C;
+    public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
+        int N = r.N(), C = r.V();
+        long n = r.n();
         String op = "nmseBackward";
         try {
             k.nmseBackward.invokeExact(o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
@@ -441,11 +437,12 @@ public final class CpuBackend implements Backend {
      * {@code -Dfedbiot.native.fusedClassifierGrad=true} forces the chunked kernel for gW too.
      */
     @Override
-    public void linearCrossEntropy(Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask, int N, int C, int V) {
+    public void linearCrossEntropy(Classifier shape, Buf loss, Buf gh, Buf gW, Buf h, Buf W, Buf targets, Buf mask) {
         if (gW != null && !FUSED_GW) {
-            Backend.super.linearCrossEntropy(loss, gh, gW, h, W, targets, mask, N, C, V);
+            Backend.super.linearCrossEntropy(shape, loss, gh, gW, h, W, targets, mask);
             return;
         }
+        int N = shape.N(), C = shape.C(), V = shape.V();
         String op = "linearCrossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
         int bad;

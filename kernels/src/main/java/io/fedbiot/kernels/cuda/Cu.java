@@ -12,6 +12,16 @@ final class Cu {
         if (rc != CUresult.CUDA_SUCCESS) throw new CudaException(call, rc, name(rc));
     }
 
+    /**
+     * Like {@link #check} for an allocation of {@code bytes}: out of device memory becomes an
+     * {@link OutOfMemoryError} naming the size, as a failed host allocation would.
+     */
+    static void checkAlloc(int rc, long bytes, String call) {
+        if (rc == CUresult.CUDA_ERROR_OUT_OF_MEMORY)
+            throw new OutOfMemoryError("cuda: out of device memory allocating " + bytes + " bytes (" + call + ": CUDA_ERROR_OUT_OF_MEMORY)");
+        check(rc, call);
+    }
+
     /** The driver's name for a code (CUDA_ERROR_OUT_OF_MEMORY, ...), JCuda's table as a fallback. */
     static String name(int rc) {
         String[] out = new String[1];

@@ -68,10 +68,11 @@ final class CudaDevice {
 
     // ---- memory -------------------------------------------------------------------------
 
+    /** Device memory of {@code bytes}; OutOfMemoryError naming them when the device has too little. */
     RawHandles.DevPtr malloc(long bytes) {
         makeCurrent();
         RawHandles.DevPtr p = new RawHandles.DevPtr();
-        Cu.check(JCudaDriver.cuMemAlloc(p, Math.max(bytes, 1)), "cuMemAlloc(" + bytes + " bytes)");
+        Cu.checkAlloc(JCudaDriver.cuMemAlloc(p, Math.max(bytes, 1)), bytes, "cuMemAlloc");
         return p;
     }
 

@@ -256,7 +256,6 @@ final class JvmElementwise {
 
     /** mask[i] = 0 where dropoutUniform(seed, i) < p, else 1/(1-p); out = x * mask. */
     static void dropout(Parallel par, MemorySegment out, MemorySegment mask, MemorySegment x, long n, float p, long seed) {
-        if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout p must be in [0, 1], got " + p);
         float keep = p < 1f ? 1f / (1f - p) : 0f;
         // The counter hash is scalar 64-bit work; it is cheap next to the memory traffic.
         blocks(par, n, (lo, hi) -> {
@@ -272,7 +271,6 @@ final class JvmElementwise {
 
     static void adamw(Parallel par, MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long n,
                       float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
         float decay = 1f - lr * weightDecay;
         float c1 = 1f - beta1, c2 = 1f - beta2;
         // lr / (1 - b1^t) and 1 / (1 - b2^t): bias corrections folded into two constants.
@@ -305,7 +303,6 @@ final class JvmElementwise {
     static void sgd(Parallel par, MemorySegment p, MemorySegment g, MemorySegment buf, long n,
                     float lr, float momentum, float weightDecay) {
         boolean mom = momentum != 0f;
-        if (mom && buf == null) throw new IllegalArgumentException("sgd with momentum " + momentum + " needs a momentum buffer");
         blocks(par, n, (lo, hi) -> {
             long i = lo;
             for (long up = lo + FS.loopBound(hi - lo); i < up; i += L) {

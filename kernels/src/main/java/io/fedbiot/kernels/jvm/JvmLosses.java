@@ -1,5 +1,6 @@
 package io.fedbiot.kernels.jvm;
 
+import io.fedbiot.kernels.KernelChecks;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -77,9 +78,7 @@ final class JvmLosses {
         for (int n = 0; n < N; n++) {
             if (weight(mask, n) == 0f) continue;
             int t = targets.get(I, 4L * n);
-            if (t < 0 || t >= V)
-                throw new IllegalArgumentException("cross-entropy: target id " + t + " at row " + n
-                        + " is outside the vocabulary [0, " + V + ")");
+            if (t < 0 || t >= V) throw KernelChecks.outOfRange("cross-entropy: target id", t, n, V);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.fedbiot.kernels.jvm;
 
+import io.fedbiot.kernels.KernelChecks;
 import io.fedbiot.kernels.KernelMath;
 import io.fedbiot.kernels.RopeStyle;
 import jdk.incubator.vector.DoubleVector;
@@ -44,9 +45,7 @@ final class JvmNorm {
     private static void checkIds(MemorySegment ids, int N, long V) {
         for (int n = 0; n < N; n++) {
             int id = ids.get(I32, 4L * n);
-            if (id < 0 || id >= V)
-                throw new IllegalArgumentException("embedding: token id " + id + " at row " + n
-                        + " is outside the vocabulary [0, " + V + ")");
+            if (id < 0 || id >= V) throw KernelChecks.outOfRange("embedding: token id", id, n, V);
         }
     }
 
@@ -63,9 +62,9 @@ final class JvmNorm {
     }
 
     /** dTable [V,C] [ids[n], :] += dOut [N,C] [n, :]; threads own column ranges, so repeated ids never race. */
-    static void embeddingBackward(Parallel par, MemorySegment dTable, MemorySegment dOut, MemorySegment ids, int N, int C) {
+    static void embeddingBackward(Parallel par, MemorySegment dTable, MemorySegment dOut, MemorySegment ids, int N, int C, int V) {
         if (N <= 0 || C <= 0) return;
-        checkIds(ids, N, dTable.byteSize() / (4L * C));
+        checkIds(ids, N, V);
         par.forRange(C, minRows(N), (c0, c1) -> {
             for (int n = 0; n < N; n++) {
                 long id = ids.get(I32, 4L * n);
@@ -172,7 +171,6 @@ final class JvmNorm {
      */
     private static void rope(Parallel par, MemorySegment dst, MemorySegment src, int B, int T, int H, int D, int pos0,
                              float theta, RopeStyle style, boolean backward) {
-        if (D <= 0 || (D & 1) != 0) throw new IllegalArgumentException("rope: head size D must be even and positive, got " + D);
         int half = D / 2;
         float[] freq = new float[half];
         for (int i = 0; i < half; i++) freq[i] = KernelMath.ropeFreq(i, D, theta);

@@ -5,6 +5,8 @@ import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.cpu.CpuBackend;
 import io.fedbiot.kernels.cpu.Isa;
+import io.fedbiot.kernels.cpu.NativeLibrary;
+import org.opentest4j.TestAbortedException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,6 +16,7 @@ import java.util.Random;
 import java.util.function.ToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What every kernel test needs: the backends under test, host<->backend copies, NaN-poisoned
@@ -41,6 +44,34 @@ public final class KernelTesting {
         List<Backend> out = new java.util.ArrayList<>();
         for (int i = Isa.values().length - 1; i >= 0; i--) CpuBackend.of(Isa.values()[i]).ifPresent(out::add);
         return out;
+    }
+
+    /**
+     * Every backend a parity test names, whether or not this machine has it: java, the native
+     * backend on each ISA variant (best first), cuda. {@link #backendOrSkip} turns a name into
+     * the backend or a skip naming the reason.
+     */
+    public static List<String> backendNames() {
+        List<String> names = new java.util.ArrayList<>(List.of("java"));
+        for (int i = Isa.values().length - 1; i >= 0; i--) names.add("native-" + Isa.values()[i].label());
+        names.add("cuda");
+        return names;
+    }
+
+    /** The backend {@link #backendNames} calls {@code name}; skips the calling test when this machine lacks it. */
+    public static Backend backendOrSkip(String name) {
+        if (name.equals("java")) return Backends.java();
+        if (name.equals("cuda")) {
+            io.fedbiot.kernels.cuda.CudaProbe p = io.fedbiot.kernels.cuda.CudaProbe.get();
+            assumeTrue(p.usable(), () -> "no usable GPU: " + p.reason());
+            return Backends.cuda();
+        }
+        for (Isa isa : Isa.values()) {
+            if (!name.equals("native-" + isa.label())) continue;
+            assumeTrue(NativeLibrary.get() != null, () -> "native library not available: " + NativeLibrary.unavailableReason());
+            return CpuBackend.of(isa).orElseThrow(() -> new TestAbortedException("this CPU lacks " + isa.label()));
+        }
+        throw new IllegalArgumentException("unknown backend name " + name);
     }
 
     public static Buf upload(Backend be, float[] data, Arena arena) {
