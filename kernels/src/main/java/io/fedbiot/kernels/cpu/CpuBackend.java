@@ -13,11 +13,14 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.fedbiot.kernels.cpu.NativeOp.*;
+
 /**
  * The native CPU backend: the C kernels of native/c called through FFM on host memory (any
  * {@link HostBuf}). Arguments are checked here (sizes against buffer bytes, ids, shapes) because
- * C does not bounds-check; then one downcall runs the kernel on the library's fixed thread pool
- * (sized once per process, to the cores unless {@code fedbiot.native.threads} says otherwise).
+ * C does not bounds-check; then one downcall ({@link NativeKernels#call}, which turns a failed
+ * status into IllegalArgumentException or OutOfMemoryError) runs the kernel on the library's fixed
+ * thread pool (sized once per process, to the cores unless {@code fedbiot.native.threads} says otherwise).
  */
 public final class CpuBackend implements Backend {
     private static final Map<Isa, CpuBackend> SHARED = new EnumMap<>(Isa.class);
@@ -50,13 +53,7 @@ public final class CpuBackend implements Backend {
         if (be == null) {
             NativeKernels k = NativeKernels.of(lib, isa);
             int want = Integer.getInteger("fedbiot.native.threads", Runtime.getRuntime().availableProcessors());
-            int n;
-            try {
-                n = (int) k.init.invokeExact(want);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            be = new CpuBackend(k, isa, isa == lib.bestIsa(), n);
+            be = new CpuBackend(k, isa, isa == lib.bestIsa(), lib.init(want));
             SHARED.put(isa, be);
         }
         return Optional.of(be);
@@ -76,10 +73,8 @@ public final class CpuBackend implements Backend {
     public int[] gemmBlocking() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.JAVA_INT, 5);
-            k.gemmBlocking.invokeExact(out);
+            k.call(GEMM_BLOCKING, out);
             return out.toArray(ValueLayout.JAVA_INT);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -105,12 +100,6 @@ public final class CpuBackend implements Backend {
         return b == null ? MemorySegment.NULL : s(b, elems, op, name);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException("native kernel call failed", t);
-    }
-
     // ---- GEMM --------------------------------------------------------------------------
 
     @Override
@@ -123,11 +112,7 @@ public final class CpuBackend implements Backend {
         boolean readsAB = K != 0 && alpha != 0f;
         MemorySegment a = readsAB ? s(A, span(batch, strideA, (long) M * K, "A"), "gemm", "A") : HostBuf.of(A);
         MemorySegment b = readsAB ? s(B, span(batch, strideB, (long) K * N, "B"), "gemm", "B") : HostBuf.of(B);
-        try {
-            k.gemm.invokeExact(batch, transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, a, strideA, b, strideB, beta, c, strideC);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(GEMM, batch, transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, a, strideA, b, strideB, beta, c, strideC);
     }
 
     private static long span(int batch, long stride, long elems, String name) {
@@ -139,52 +124,52 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void fill(Buf x, long n, float value) {
-        try { k.fill.invokeExact(s(x, n, "fill", "x"), n, value); } catch (Throwable t) { throw rethrow(t); }
+        k.call(FILL, s(x, n, "fill", "x"), n, value);
     }
 
     @Override
     public void copy(Buf dst, Buf src, long n) {
-        try { k.copy.invokeExact(s(dst, n, "copy", "dst"), s(src, n, "copy", "src"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(COPY, s(dst, n, "copy", "dst"), s(src, n, "copy", "src"), n);
     }
 
     @Override
     public void add(Buf out, Buf a, Buf b, long n) {
-        try { k.add.invokeExact(s(out, n, "add", "out"), s(a, n, "add", "a"), s(b, n, "add", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(ADD, s(out, n, "add", "out"), s(a, n, "add", "a"), s(b, n, "add", "b"), n);
     }
 
     @Override
     public void mul(Buf out, Buf a, Buf b, long n) {
-        try { k.mul.invokeExact(s(out, n, "mul", "out"), s(a, n, "mul", "a"), s(b, n, "mul", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(MUL, s(out, n, "mul", "out"), s(a, n, "mul", "a"), s(b, n, "mul", "b"), n);
     }
 
     @Override
     public void mulAcc(Buf y, Buf a, Buf b, long n) {
-        try { k.mulAcc.invokeExact(s(y, n, "mulAcc", "y"), s(a, n, "mulAcc", "a"), s(b, n, "mulAcc", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(MUL_ACC, s(y, n, "mulAcc", "y"), s(a, n, "mulAcc", "a"), s(b, n, "mulAcc", "b"), n);
     }
 
     @Override
     public void scale(Buf out, Buf x, float sc, long n) {
-        try { k.scale.invokeExact(s(out, n, "scale", "out"), s(x, n, "scale", "x"), sc, n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SCALE, s(out, n, "scale", "out"), s(x, n, "scale", "x"), sc, n);
     }
 
     @Override
     public void axpy(Buf y, float alpha, Buf x, long n) {
-        try { k.axpy.invokeExact(s(y, n, "axpy", "y"), alpha, s(x, n, "axpy", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(AXPY, s(y, n, "axpy", "y"), alpha, s(x, n, "axpy", "x"), n);
     }
 
     @Override
     public void addScalar(Buf y, Buf sc, float factor, long n) {
-        try { k.addScalar.invokeExact(s(y, n, "addScalar", "y"), s(sc, 1, "addScalar", "s"), factor, n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(ADD_SCALAR, s(y, n, "addScalar", "y"), s(sc, 1, "addScalar", "s"), factor, n);
     }
 
     @Override
     public void sum(Buf out, Buf x, long n) {
-        try { k.sum.invokeExact(s(out, 1, "sum", "out"), s(x, n, "sum", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SUM, s(out, 1, "sum", "out"), s(x, n, "sum", "x"), n);
     }
 
     @Override
     public void sumSquares(Buf out, Buf x, long n) {
-        try { k.sumSquares.invokeExact(s(out, 1, "sumSquares", "out"), s(x, n, "sumSquares", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SUM_SQUARES, s(out, 1, "sumSquares", "out"), s(x, n, "sumSquares", "x"), n);
     }
 
     // ---- embedding, RMSNorm, RoPE ----------------------------------------------------------
@@ -192,14 +177,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void embeddingForward(Buf out, Buf table, Buf ids, int N, int C, int V) {
         MemorySegment idSeg = s(ids, N, "embedding", "ids");
-        int bad;
-        try {
-            bad = (int) k.embeddingForward.invokeExact(s(out, (long) N * C, "embedding", "out"),
-                    s(table, (long) V * C, "embedding", "table"), idSeg, N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("embedding: token id", idSeg, bad, V);
+        k.call(EMBEDDING_FORWARD, s(out, (long) N * C, "embedding", "out"), s(table, (long) V * C, "embedding", "table"),
+                idSeg, N, C, V);
     }
 
     @Override
@@ -207,30 +186,14 @@ public final class CpuBackend implements Backend {
         if (N <= 0 || C <= 0) return;
         MemorySegment idSeg = s(ids, N, "embeddingBackward", "ids");
         long V = dTable.byteSize() / (4L * C);
-        int bad;
-        try {
-            bad = (int) k.embeddingBackward.invokeExact(HostBuf.of(dTable), s(dOut, (long) N * C, "embeddingBackward", "dOut"),
-                    idSeg, N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("embedding: token id", idSeg, bad, V);
-    }
-
-    private static IllegalArgumentException badId(String what, MemorySegment ids, int row, long V) {
-        int id = ids.getAtIndex(ValueLayout.JAVA_INT, row);
-        return new IllegalArgumentException(what + " " + id + " at row " + row + " is outside the vocabulary [0, " + V + ")");
+        k.call(EMBEDDING_BACKWARD, HostBuf.of(dTable), s(dOut, (long) N * C, "embeddingBackward", "dOut"), idSeg, N, C, V);
     }
 
     @Override
     public void rmsnormForward(Buf y, Buf rstd, Buf x, Buf w, int N, int C, float eps) {
         long n = (long) N * C;
-        try {
-            k.rmsnormForward.invokeExact(s(y, n, "rmsnorm", "y"), s(rstd, N, "rmsnorm", "rstd"), s(x, n, "rmsnorm", "x"),
-                    s(w, C, "rmsnorm", "w"), N, C, eps);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(RMSNORM_FORWARD, s(y, n, "rmsnorm", "y"), s(rstd, N, "rmsnorm", "rstd"), s(x, n, "rmsnorm", "x"),
+                s(w, C, "rmsnorm", "w"), N, C, eps);
     }
 
     @Override
@@ -238,12 +201,8 @@ public final class CpuBackend implements Backend {
         if (dx == null && dw == null) return;
         long n = (long) N * C;
         String op = "rmsnormBackward";
-        try {
-            k.rmsnormBackward.invokeExact(o(dx, n, op, "dx"), o(dw, C, op, "dw"), s(dy, n, op, "dy"), s(x, n, op, "x"),
-                    s(w, C, op, "w"), s(rstd, N, op, "rstd"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(RMSNORM_BACKWARD, o(dx, n, op, "dx"), o(dw, C, op, "dw"), s(dy, n, op, "dy"), s(x, n, op, "x"),
+                s(w, C, op, "w"), s(rstd, N, op, "rstd"), N, C);
     }
 
     @Override
@@ -259,12 +218,8 @@ public final class CpuBackend implements Backend {
     private void rope(Buf dst, Buf src, int B, int T, int H, int D, int pos0, float theta, RopeStyle style, boolean back) {
         if (D <= 0 || (D & 1) != 0) throw new IllegalArgumentException("rope: head size D must be even and positive, got " + D);
         long n = (long) B * T * H * D;
-        try {
-            k.rope.invokeExact(s(dst, n, "rope", "out"), s(src, n, "rope", "x"), B, T, H, D, pos0, theta,
-                    style == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ROPE, s(dst, n, "rope", "out"), s(src, n, "rope", "x"), B, T, H, D, pos0, theta,
+                style == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
     }
 
     // ---- attention -------------------------------------------------------------------------
@@ -280,12 +235,8 @@ public final class CpuBackend implements Backend {
         checkAttention(B, Tq, Tk, H, G, D);
         long nq = (long) B * Tq * H * D, nkv = (long) B * Tk * G * D;
         String op = "attention";
-        try {
-            k.attentionForward.invokeExact(s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"), s(q, nq, op, "q"),
-                    s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ATTENTION_FORWARD, s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"), s(q, nq, op, "q"),
+                s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
     }
 
     @Override
@@ -295,64 +246,44 @@ public final class CpuBackend implements Backend {
         if (dq == null && dk == null && dv == null) return;
         long nq = (long) B * Tq * H * D, nkv = (long) B * Tk * G * D;
         String op = "attentionBackward";
-        try {
-            k.attentionBackward.invokeExact(o(dq, nq, op, "dq"), o(dk, nkv, op, "dk"), o(dv, nkv, op, "dv"),
-                    s(dOut, nq, op, "dOut"), s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"),
-                    s(q, nq, op, "q"), s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ATTENTION_BACKWARD, o(dq, nq, op, "dq"), o(dk, nkv, op, "dk"), o(dv, nkv, op, "dv"),
+                s(dOut, nq, op, "dOut"), s(out, nq, op, "out"), s(lse, (long) B * H * Tq, op, "lse"),
+                s(q, nq, op, "q"), s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
     }
 
     // ---- SwiGLU, dropout, optimizers --------------------------------------------------------
 
     @Override
     public void swigluForward(Buf out, Buf a, Buf b, long n) {
-        try { k.swigluForward.invokeExact(s(out, n, "swiglu", "out"), s(a, n, "swiglu", "a"), s(b, n, "swiglu", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SWIGLU_FORWARD, s(out, n, "swiglu", "out"), s(a, n, "swiglu", "a"), s(b, n, "swiglu", "b"), n);
     }
 
     @Override
     public void swigluBackward(Buf da, Buf db, Buf dOut, Buf a, Buf b, long n) {
         if (da == null && db == null) return;
         String op = "swigluBackward";
-        try {
-            k.swigluBackward.invokeExact(o(da, n, op, "da"), o(db, n, op, "db"), s(dOut, n, op, "dOut"), s(a, n, op, "a"), s(b, n, op, "b"), n);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(SWIGLU_BACKWARD, o(da, n, op, "da"), o(db, n, op, "db"), s(dOut, n, op, "dOut"), s(a, n, op, "a"), s(b, n, op, "b"), n);
     }
 
     @Override
     public void dropout(Buf out, Buf mask, Buf x, long n, float p, long seed) {
         if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("dropout p must be in [0, 1], got " + p);
-        try {
-            k.dropout.invokeExact(s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, p, seed);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(DROPOUT, s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, p, seed);
     }
 
     @Override
     public void adamw(Buf p, Buf g, Buf m, Buf v, long n, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
         if (step < 1) throw new IllegalArgumentException("adamw step must be >= 1, got " + step);
-        try {
-            k.adamw.invokeExact(s(p, n, "adamw", "p"), s(g, n, "adamw", "g"), s(m, n, "adamw", "m"), s(v, n, "adamw", "v"), n,
-                    lr, beta1, beta2, eps, weightDecay, step);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ADAMW, s(p, n, "adamw", "p"), s(g, n, "adamw", "g"), s(m, n, "adamw", "m"), s(v, n, "adamw", "v"), n,
+                lr, beta1, beta2, eps, weightDecay, step);
     }
 
     @Override
     public void sgd(Buf p, Buf g, Buf buf, long n, float lr, float momentum, float weightDecay) {
         if (momentum != 0f && buf == null)
             throw new IllegalArgumentException("sgd with momentum " + momentum + " needs a momentum buffer");
-        try {
-            MemorySegment b = momentum != 0f ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
-            k.sgd.invokeExact(s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, lr, momentum, weightDecay);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment b = momentum != 0f ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
+        k.call(SGD, s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, lr, momentum, weightDecay);
     }
 
     // ---- losses -----------------------------------------------------------------------------
@@ -361,14 +292,8 @@ public final class CpuBackend implements Backend {
     public void crossEntropyForward(Buf loss, Buf lse, Buf logits, Buf targets, Buf mask, int N, int V) {
         String op = "crossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
-        int bad;
-        try {
-            bad = (int) k.crossEntropyForward.invokeExact(s(loss, 1, op, "loss"), s(lse, N, op, "lse"),
-                    s(logits, (long) N * V, op, "logits"), tg, o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        k.call(CROSS_ENTROPY_FORWARD, s(loss, 1, op, "loss"), s(lse, N, op, "lse"), s(logits, (long) N * V, op, "logits"),
+                tg, o(mask, N, op, "mask"), N, V);
     }
 
     @Override
@@ -376,24 +301,14 @@ public final class CpuBackend implements Backend {
         String op = "crossEntropyBackward";
         MemorySegment tg = s(targets, N, op, "targets");
         long nv = (long) N * V;
-        int bad;
-        try {
-            bad = (int) k.crossEntropyBackward.invokeExact(s(dLogits, nv, op, "dLogits"), s(dLoss, 1, op, "dLoss"),
-                    s(logits, nv, op, "logits"), s(lse, N, op, "lse"), tg, o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        k.call(CROSS_ENTROPY_BACKWARD, s(dLogits, nv, op, "dLogits"), s(dLoss, 1, op, "dLoss"), s(logits, nv, op, "logits"),
+                s(lse, N, op, "lse"), tg, o(mask, N, op, "mask"), N, V);
     }
 
     @Override
     public void klForward(Buf kl, Buf P, Buf Q, Buf mask, int N, int V) {
         long nv = (long) N * V;
-        try {
-            k.klForward.invokeExact(s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(KL_FORWARD, s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
     }
 
     @Override
@@ -401,22 +316,14 @@ public final class CpuBackend implements Backend {
         if (dP == null && dQ == null) return;
         long nv = (long) N * V;
         String op = "klBackward";
-        try {
-            k.klBackward.invokeExact(o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
-                    s(Q, nv, op, "Q"), o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(KL_BACKWARD, o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
+                s(Q, nv, op, "Q"), o(mask, N, op, "mask"), N, V);
     }
 
     @Override
     public void nmseForward(Buf out, Buf a, Buf b, Buf mask, int N, int C) {
         long n = (long) N * C;
-        try {
-            k.nmseForward.invokeExact(s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(NMSE_FORWARD, s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
     }
 
     @Override
@@ -424,12 +331,8 @@ public final class CpuBackend implements Backend {
         if (dA == null && dB == null) return;
         long n = (long) N * C;
         String op = "nmseBackward";
-        try {
-            k.nmseBackward.invokeExact(o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
-                    s(b, n, op, "b"), o(mask, N, op, "mask"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(NMSE_BACKWARD, o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
+                s(b, n, op, "b"), o(mask, N, op, "mask"), N, C);
     }
 
     /**
@@ -448,14 +351,7 @@ public final class CpuBackend implements Backend {
         }
         String op = "linearCrossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
-        int bad;
-        try {
-            bad = (int) k.linearCrossEntropy.invokeExact(s(loss, 1, op, "loss"), o(gh, (long) N * C, op, "gh"),
-                    o(gW, (long) V * C, op, "gW"), s(h, (long) N * C, op, "h"), s(W, (long) V * C, op, "W"), tg,
-                    o(mask, N, op, "mask"), N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        k.call(LINEAR_CROSS_ENTROPY, s(loss, 1, op, "loss"), o(gh, (long) N * C, op, "gh"), o(gW, (long) V * C, op, "gW"),
+                s(h, (long) N * C, op, "h"), s(W, (long) V * C, op, "W"), tg, o(mask, N, op, "mask"), N, C, V);
     }
 }
