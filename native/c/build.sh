@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libfedbiot_cpu.so from native/c: every kernel source once per instruction set
-# (portable, AVX2+FMA, AVX-512 on x86-64), the pool once. Usage: build.sh OUT_DIR
+# (portable, AVX2+FMA, AVX-512 on x86-64), the pool and error slots once. Exports are what
+# fedbiot_kernels.h declares (-fvisibility=hidden hides the rest). Usage: build.sh OUT_DIR
 # No C compiler: says so once and exits 0 (the Java backend is then used at run time).
 set -euo pipefail
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,10 +28,12 @@ case "$(uname -m)" in
   x86_64|amd64) ISA_FLAGS[avx2]="-mavx2 -mfma"; ISA_FLAGS[avx512]="-mavx512f -mavx512vl -mavx2 -mfma" ;;
 esac
 objs=()
-if ! "$CC" "${CFLAGS[@]}" -c "$SRC/fb_pool.c" -o "$TMP/fb_pool.o" 2>"$TMP/err"; then
-  echo "[native] C compiler $CC failed: native backend not built; the Java backend will be used"; cat "$TMP/err"; exit 0
-fi
-objs+=("$TMP/fb_pool.o")
+for f in fb_pool fb_error; do   # once, shared by every ISA variant
+  if ! "$CC" "${CFLAGS[@]}" -c "$SRC/$f.c" -o "$TMP/$f.o" 2>"$TMP/err"; then
+    echo "[native] C compiler $CC failed on $f.c: native backend not built; the Java backend will be used"; cat "$TMP/err"; exit 0
+  fi
+  objs+=("$TMP/$f.o")
+done
 for isa in "${!ISA_FLAGS[@]}"; do
   for k in "${KERNELS[@]}"; do
     # shellcheck disable=SC2086

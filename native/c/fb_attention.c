@@ -20,8 +20,8 @@ typedef struct {
     float scale;
 } ac;
 
-static inline long q_off(int b, int t, int h, int Tq, int H, int D) { return (((long) b * Tq + t) * H + h) * D; }
-static inline long kv_off(int b, int j, int g, int Tk, int G, int D) { return (((long) b * Tk + j) * G + g) * D; }
+static inline int64_t q_off(int b, int t, int h, int Tq, int H, int D) { return (((int64_t) b * Tq + t) * H + h) * D; }
+static inline int64_t kv_off(int b, int j, int g, int Tk, int G, int D) { return (((int64_t) b * Tk + j) * G + g) * D; }
 
 /* kt [D,KB] = rows k0..k0+nk of k (b, ·, g) transposed. */
 static void transpose_block(float *restrict kt, const float *k, int b, int k0, int nk, int g, int Tk, int G, int D) {
@@ -78,15 +78,16 @@ static float max_of(const float *restrict x, int n) {
  * dimension, oacc[d][l] += p[j] vt[d][j] for j ≡ l (mod LANES), reduced once at the end. That is
  * D*KB/LANES vector FMAs per key block, also for small D (stories260K: D = 8).
  */
-static void fwd_range(void *c_, long lo, long hi) {
+static void fwd_range(void *c_, int64_t lo, int64_t hi) {
     ac *c = c_;
     int Tq = c->Tq, Tk = c->Tk, H = c->H, G = c->G, D = c->D, hpg = H / G, off = Tk - Tq;
     int nqb = (Tq + QB - 1) / QB;
-    float *qs = malloc(sizeof(float) * QB * D);
-    float *oacc = malloc(sizeof(float) * QB * D * LANES);
-    float *kt = calloc((size_t) D * KB, sizeof(float)), *vt = calloc((size_t) D * KB, sizeof(float));
+    float *qs = fb_malloc(sizeof(float) * QB * D);
+    float *oacc = fb_malloc(sizeof(float) * QB * D * LANES);
+    float *kt = fb_calloc((size_t) D * KB, sizeof(float)), *vt = fb_calloc((size_t) D * KB, sizeof(float));
     float m[QB], l[QB], s[KB] = {0};
-    for (long u = lo; u < hi; u++) {
+    if (!qs || !oacc || !kt || !vt) goto out;   /* recorded by fb_malloc */
+    for (int64_t u = lo; u < hi; u++) {
         int qb = (int) (u % nqb), bh = (int) (u / nqb), h = bh % H, b = bh / H, g = h / hpg;
         int t0 = qb * QB, nq = (Tq < t0 + QB ? Tq : t0 + QB) - t0;
         for (int r = 0; r < nq; r++) {
@@ -108,7 +109,7 @@ static void fwd_range(void *c_, long lo, long hi) {
                 scores(s, qs + r * D, kt, n, D, c->scale);
                 float bm = max_of(s, n);
                 float mnew = m[r] > bm ? m[r] : bm;
-                float *ar = oacc + (long) r * D * LANES;
+                float *ar = oacc + (int64_t) r * D * LANES;
                 if (mnew > m[r] && m[r] != -INFINITY) {   /* the max moved: rescale what was accumulated */
                     float alpha = fb_exp(m[r] - mnew);
                     l[r] *= alpha;
@@ -128,28 +129,30 @@ static void fwd_range(void *c_, long lo, long hi) {
         for (int r = 0; r < nq; r++) {
             float inv = 1.0f / l[r];
             float *o = c->out + q_off(b, t0 + r, h, Tq, H, D);
-            const float *ar = oacc + (long) r * D * LANES;
+            const float *ar = oacc + (int64_t) r * D * LANES;
             for (int d = 0; d < D; d++) {
                 float sum = 0;
                 for (int q = 0; q < LANES; q++) sum += ar[d * LANES + q];
                 o[d] = sum * inv;
             }
-            c->lse[((long) b * H + h) * Tq + t0 + r] = m[r] + (float) log(l[r]);
+            c->lse[((int64_t) b * H + h) * Tq + t0 + r] = m[r] + (float) log(l[r]);
         }
     }
+out:
     free(qs);
     free(oacc);
     free(kt);
     free(vt);
 }
 
-EXPORT void FN(attention_forward)(float *out, float *lse, const float *q, const float *k, const float *v,
-                                  int B, int Tq, int Tk, int H, int G, int D, float scale) {
-    if (B == 0 || Tq == 0 || H == 0 || D == 0) return;
+int32_t FN(attention_forward)(float *out, float *lse, const float *q, const float *k, const float *v,
+                              int32_t B, int32_t Tq, int32_t Tk, int32_t H, int32_t G, int32_t D, float scale) {
+    if (B == 0 || Tq == 0 || H == 0 || D == 0) return FB_OK;
     ac c = {.out = out, .lse = lse, .q = q, .k = k, .v = v, .B = B, .Tq = Tq, .Tk = Tk, .H = H, .G = G, .D = D,
             .scale = scale};
-    long nqb = (Tq + QB - 1) / QB;
-    fb_parallel((long) B * H * nqb, 1, fwd_range, &c);
+    int64_t nqb = (Tq + QB - 1) / QB;
+    fb_parallel((int64_t) B * H * nqb, 1, fwd_range, &c);
+    return fb_end();
 }
 
 /*
@@ -158,18 +161,19 @@ EXPORT void FN(attention_forward)(float *out, float *lse, const float *q, const 
  * rows of the block and are added to their rows once; dq keeps LANES partial sums per dimension
  * like the forward's output. No loop runs per (query, key) pair with a D-long body.
  */
-static void bwd_range(void *c_, long lo, long hi) {
+static void bwd_range(void *c_, int64_t lo, int64_t hi) {
     ac *c = c_;
     int Tq = c->Tq, Tk = c->Tk, H = c->H, G = c->G, D = c->D, hpg = H / G, off = Tk - Tq;
     int rows = hpg * QB;
     int need_ds = c->dq || c->dk;
-    float *qs = malloc(sizeof(float) * rows * D), *dos = malloc(sizeof(float) * rows * D);
-    float *dqacc = c->dq ? malloc(sizeof(float) * rows * D * LANES) : NULL;
-    float *di = malloc(sizeof(float) * rows), *ls = malloc(sizeof(float) * rows);
-    float *kt = calloc((size_t) D * KB, sizeof(float)), *vt = calloc((size_t) D * KB, sizeof(float));
-    float *dkt = malloc(sizeof(float) * D * KB), *dvt = malloc(sizeof(float) * D * KB);
+    float *qs = fb_malloc(sizeof(float) * rows * D), *dos = fb_malloc(sizeof(float) * rows * D);
+    float *dqacc = c->dq ? fb_malloc(sizeof(float) * rows * D * LANES) : NULL;
+    float *di = fb_malloc(sizeof(float) * rows), *ls = fb_malloc(sizeof(float) * rows);
+    float *kt = fb_calloc((size_t) D * KB, sizeof(float)), *vt = fb_calloc((size_t) D * KB, sizeof(float));
+    float *dkt = fb_malloc(sizeof(float) * D * KB), *dvt = fb_malloc(sizeof(float) * D * KB);
     float p[KB] = {0}, dp[KB] = {0}, ds[KB] = {0};
-    for (long u = lo; u < hi; u++) {
+    if (!qs || !dos || (c->dq && !dqacc) || !di || !ls || !kt || !vt || !dkt || !dvt) goto out;
+    for (int64_t u = lo; u < hi; u++) {
         int b = (int) (u / G), g = (int) (u % G);
         for (int t0 = 0; t0 < Tq; t0 += QB) {
             int nq = (Tq < t0 + QB ? Tq : t0 + QB) - t0;
@@ -177,13 +181,13 @@ static void bwd_range(void *c_, long lo, long hi) {
                 int h = g * hpg + hh;
                 for (int r = 0; r < nq; r++) {
                     int ri = hh * QB + r;
-                    long o = q_off(b, t0 + r, h, Tq, H, D);
+                    int64_t o = q_off(b, t0 + r, h, Tq, H, D);
                     memcpy(qs + ri * D, c->q + o, sizeof(float) * D);
                     memcpy(dos + ri * D, c->dOut + o, sizeof(float) * D);
                     float sum = 0;
                     if (need_ds) for (int d = 0; d < D; d++) sum += dos[ri * D + d] * c->o[o + d];
                     di[ri] = sum;
-                    ls[ri] = c->lse[((long) b * H + h) * Tq + t0 + r];
+                    ls[ri] = c->lse[((int64_t) b * H + h) * Tq + t0 + r];
                 }
             }
             if (dqacc) memset(dqacc, 0, sizeof(float) * rows * D * LANES);
@@ -216,7 +220,7 @@ static void bwd_range(void *c_, long lo, long hi) {
                         for (int j = 0; j < nv; j++) ds[j] = c->scale * p[j] * (dp[j] - dr);
                         if (dqacc)   /* dq_r += Σ_j ds_j k_j, LANES partial sums per dimension */
                             for (int d = 0; d < D; d++) {
-                                float *restrict acc = dqacc + ((long) ri * D + d) * LANES;
+                                float *restrict acc = dqacc + ((int64_t) ri * D + d) * LANES;
                                 const float *restrict kd = kt + d * KB;
                                 for (int j = 0; j < nv; j += LANES)
                                     for (int q = 0; q < LANES; q++) acc[q] = FMA(ds[j + q], kd[j + q], acc[q]);
@@ -230,7 +234,7 @@ static void bwd_range(void *c_, long lo, long hi) {
                     }
                 }
                 for (int j = 0; j < nk; j++) {
-                    long kvo = kv_off(b, k0 + j, g, Tk, G, D);
+                    int64_t kvo = kv_off(b, k0 + j, g, Tk, G, D);
                     if (c->dv) for (int d = 0; d < D; d++) c->dv[kvo + d] += dvt[d * KB + j];
                     if (c->dk) for (int d = 0; d < D; d++) c->dk[kvo + d] += dkt[d * KB + j];
                 }
@@ -239,7 +243,7 @@ static void bwd_range(void *c_, long lo, long hi) {
                 for (int hh = 0; hh < hpg; hh++)
                     for (int r = 0; r < nq; r++) {
                         float *dst = c->dq + q_off(b, t0 + r, g * hpg + hh, Tq, H, D);
-                        const float *src = dqacc + (long) (hh * QB + r) * D * LANES;
+                        const float *src = dqacc + (int64_t) (hh * QB + r) * D * LANES;
                         for (int d = 0; d < D; d++) {
                             float sum = 0;
                             for (int q = 0; q < LANES; q++) sum += src[d * LANES + q];
@@ -249,15 +253,17 @@ static void bwd_range(void *c_, long lo, long hi) {
             }
         }
     }
+out:
     free(qs); free(dos); free(dqacc); free(di); free(ls); free(kt); free(vt); free(dkt); free(dvt);
 }
 
-EXPORT void FN(attention_backward)(float *dq, float *dk, float *dv, const float *dOut, const float *out,
-                                   const float *lse, const float *q, const float *k, const float *v,
-                                   int B, int Tq, int Tk, int H, int G, int D, float scale) {
-    if (!dq && !dk && !dv) return;
-    if (B == 0 || Tq == 0 || H == 0 || D == 0) return;
+int32_t FN(attention_backward)(float *dq, float *dk, float *dv, const float *dOut, const float *out,
+                               const float *lse, const float *q, const float *k, const float *v,
+                               int32_t B, int32_t Tq, int32_t Tk, int32_t H, int32_t G, int32_t D, float scale) {
+    if (!dq && !dk && !dv) return FB_OK;
+    if (B == 0 || Tq == 0 || H == 0 || D == 0) return FB_OK;
     ac c = {.dq = dq, .dk = dk, .dv = dv, .lse = (float *) lse, .q = q, .k = k, .v = v, .dOut = dOut, .o = out,
             .B = B, .Tq = Tq, .Tk = Tk, .H = H, .G = G, .D = D, .scale = scale};
-    fb_parallel((long) B * G, 1, bwd_range, &c);
+    fb_parallel((int64_t) B * G, 1, bwd_range, &c);
+    return fb_end();
 }

@@ -1,8 +1,9 @@
 /*
  * Shared by every kernel source. Each kernel source is compiled once per instruction set, with
  * FB_ISA naming the variant (generic, avx2, avx512) and the matching -m flags, so FN(gemm)
- * becomes fb_avx2_gemm and so on; fb_pool.c (compiled once) picks nothing: Java asks
- * fb_best_isa and binds the symbols of that variant.
+ * (defined in fedbiot_kernels.h, which declares every export) becomes fb_avx2_gemm and so on;
+ * fb_pool.c and fb_error.c (compiled once) pick nothing: Java asks fb_best_isa and binds the
+ * symbols of that variant. An exported kernel ends with `return fb_end();` (fb_error.h).
  *
  * Legend: B batch, T sequence, C channels, H query heads, G KV heads, D head size, V vocabulary,
  * N rows, n elements. Everything is float32 row-major; ids and targets int32.
@@ -14,15 +15,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fb_pool.h"
 
 #ifndef FB_ISA
 #error "compile with -DFB_ISA=generic|avx2|avx512"
 #endif
-#define FB_CAT3(a, b, c) a##b##_##c
-#define FB_XCAT3(a, b, c) FB_CAT3(a, b, c)
-#define FN(name) FB_XCAT3(fb_, FB_ISA, name)
-#define EXPORT __attribute__((visibility("default")))
+#include "fedbiot_kernels.h"
+#include "fb_pool.h"
 
 /* Fused multiply-add where the ISA has it; the portable build must not call libm's soft fmaf. */
 #ifdef __FMA__
@@ -36,8 +34,8 @@
 #define LANES 16
 
 /* Elements per chunk of the element-wise kernels; threads take runs of whole chunks. */
-#define CHUNK 8192L
-#define MIN_CHUNKS 4L
+#define CHUNK ((int64_t) 8192)
+#define MIN_CHUNKS ((int64_t) 4)
 #define MIN_TASK (CHUNK * MIN_CHUNKS)
 
 typedef union { float f; int32_t i; } fb_bits;
@@ -68,9 +66,9 @@ static inline float fb_exp(float x) {
 }
 
 /* Σ x[0, n) in double, 8 partial sums (vectorisable without reassociating), fixed order. */
-static inline double fb_sum_d(const float *x, long n) {
+static inline double fb_sum_d(const float *x, int64_t n) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    long i = 0;
+    int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) acc[j] += (double) x[i + j];
     double s = 0;
@@ -79,9 +77,9 @@ static inline double fb_sum_d(const float *x, long n) {
     return s;
 }
 
-static inline double fb_sumsq_d(const float *x, long n) {
+static inline double fb_sumsq_d(const float *x, int64_t n) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    long i = 0;
+    int64_t i = 0;
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) { double v = x[i + j]; acc[j] += v * v; }
     double s = 0;
@@ -91,6 +89,10 @@ static inline double fb_sumsq_d(const float *x, long n) {
 }
 
 /* Runs body over [0, n) in chunk-aligned ranges, threaded when n is large. */
-void FN(par_elems)(long n, fb_range_fn body, void *ctx);
+void FN(par_elems)(int64_t n, fb_range_fn body, void *ctx);
+
+/* FN(gemm) without the status exit, for kernels that multiply inside their own chunks. */
+void FN(gemm_run)(int32_t batch, int32_t transA, int32_t transB, int32_t M, int32_t N, int32_t K, float alpha,
+                  const float *A, int64_t sA, const float *B, int64_t sB, float beta, float *C, int64_t sC);
 
 #endif

@@ -37,17 +37,18 @@
 #endif
 #define NC 2048
 #define GEMV_MAX_M 3
-#define PARALLEL_MIN_FLOPS (1L << 21)
+#define PARALLEL_MIN_FLOPS ((int64_t) 1 << 21)
 
 /* Per-thread packing buffers, grown on demand and kept for the thread's life. */
 static __thread float *scratch_a, *scratch_b;
 static __thread size_t cap_a, cap_b;
 
+/* NULL (failure recorded, buffer dropped) when the larger buffer cannot be had. */
 static float *grow(float **p, size_t *cap, size_t n) {
     if (*cap < n) {
         free(*p);
-        *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
-        *cap = n;
+        *p = fb_aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+        *cap = *p ? n : 0;
     }
     return *p;
 }
@@ -56,10 +57,10 @@ static float *grow(float **p, size_t *cap, size_t n) {
 static void pack_a(int transA, const float *A, int M, int K, int ic, int mc, int pc, int kc, float *restrict ap) {
     for (int ir = 0; ir < mc; ir += MR) {
         int rows = mc - ir < MR ? mc - ir : MR;
-        float *dst = ap + (long) ir * kc;
+        float *dst = ap + (int64_t) ir * kc;
         if (!transA) {   /* A [M,K]: MR row streams */
             const float *src[MR];
-            for (int r = 0; r < MR; r++) src[r] = A + (long) (ic + ir + (r < rows ? r : 0)) * K + pc;
+            for (int r = 0; r < MR; r++) src[r] = A + (int64_t) (ic + ir + (r < rows ? r : 0)) * K + pc;
             if (rows == MR) {
                 for (int k = 0; k < kc; k++)
                     for (int r = 0; r < MR; r++) dst[k * MR + r] = src[r][k];
@@ -69,7 +70,7 @@ static void pack_a(int transA, const float *A, int M, int K, int ic, int mc, int
             }
         } else {         /* A [K,M]: row k holds MR consecutive elements */
             for (int k = 0; k < kc; k++) {
-                const float *src = A + (long) (pc + k) * M + ic + ir;
+                const float *src = A + (int64_t) (pc + k) * M + ic + ir;
                 for (int r = 0; r < rows; r++) dst[k * MR + r] = src[r];
                 for (int r = rows; r < MR; r++) dst[k * MR + r] = 0.0f;
             }
@@ -81,10 +82,10 @@ static void pack_a(int transA, const float *A, int M, int K, int ic, int mc, int
 static void pack_b(int transB, const float *B, int N, int K, int pc, int kc, int jc, int nc, float *restrict bp) {
     for (int jr = 0; jr < nc; jr += NR) {
         int cols = nc - jr < NR ? nc - jr : NR;
-        float *dst = bp + (long) jr * kc;
+        float *dst = bp + (int64_t) jr * kc;
         if (!transB) {   /* B [K,N]: each sliver row is a contiguous run */
             for (int k = 0; k < kc; k++) {
-                const float *src = B + (long) (pc + k) * N + jc + jr;
+                const float *src = B + (int64_t) (pc + k) * N + jc + jr;
                 if (cols == NR) memcpy(dst + k * NR, src, NR * sizeof(float));
                 else {
                     for (int c = 0; c < cols; c++) dst[k * NR + c] = src[c];
@@ -93,7 +94,7 @@ static void pack_b(int transB, const float *B, int N, int K, int pc, int kc, int
             }
         } else {         /* B [N,K]: NR row streams, transposed in 8x8-ish runs by the compiler */
             const float *src[NR];
-            for (int c = 0; c < NR; c++) src[c] = B + (long) (jc + jr + (c < cols ? c : 0)) * K + pc;
+            for (int c = 0; c < NR; c++) src[c] = B + (int64_t) (jc + jr + (c < cols ? c : 0)) * K + pc;
             if (cols == NR) {
                 for (int k = 0; k < kc; k++)
                     for (int c = 0; c < NR; c++) dst[k * NR + c] = src[c][k];
@@ -147,7 +148,7 @@ static void micro(int kc, const float *restrict a, const float *restrict b, floa
 }
 
 /* C tile [rows, cols] = alpha * tile + beta * C (beta == 0 ignores C, even NaN). */
-static void store(const float *restrict tile, float *restrict C, long ldc, int rows, int cols, float alpha, float beta) {
+static void store(const float *restrict tile, float *restrict C, int64_t ldc, int rows, int cols, float alpha, float beta) {
     for (int r = 0; r < rows; r++) {
         float *restrict c = C + r * ldc;
         const float *restrict t = tile + r * NR;
@@ -164,7 +165,8 @@ static void block(int transA, int transB, int M, int N, int K, int i0, int i1, i
     float tile[MR * NR] __attribute__((aligned(64)));
     int ncmax = j1 - j0 < NC ? j1 - j0 : NC, mcmax = i1 - i0 < MC ? i1 - i0 : MC;
     float *bp = grow(&scratch_b, &cap_b, (size_t) kcs * ((ncmax + NR - 1) / NR * NR));
-    float *ap = grow(&scratch_a, &cap_a, (size_t) kcs * ((mcmax + MR - 1) / MR * MR));
+    float *ap = bp ? grow(&scratch_a, &cap_a, (size_t) kcs * ((mcmax + MR - 1) / MR * MR)) : NULL;
+    if (!ap) return;
     for (int jc = j0; jc < j1; jc += NC) {
         int nc = j1 - jc < NC ? j1 - jc : NC;
         for (int pc = 0; pc < K; pc += kcs) {
@@ -178,8 +180,8 @@ static void block(int transA, int transB, int M, int N, int K, int i0, int i1, i
                     int cols = nc - jr < NR ? nc - jr : NR;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int rows = mc - ir < MR ? mc - ir : MR;
-                        micro(kc, ap + (long) ir * kc, bp + (long) jr * kc, tile);
-                        store(tile, C + (long) (ic + ir) * N + jc + jr, N, rows, cols, alpha, be);
+                        micro(kc, ap + (int64_t) ir * kc, bp + (int64_t) jr * kc, tile);
+                        store(tile, C + (int64_t) (ic + ir) * N + jc + jr, N, rows, cols, alpha, be);
                     }
                 }
             }
@@ -199,16 +201,17 @@ typedef struct {
     float *C, *bp;
 } shared_ctx;
 
-static void shared_pack_b(void *c_, long lo, long hi) {
+static void shared_pack_b(void *c_, int64_t lo, int64_t hi) {
     shared_ctx *c = c_;
     int j0 = (int) lo * NR, j1 = (int) hi * NR < c->nc ? (int) hi * NR : c->nc;
-    pack_b(c->transB, c->B, c->N, c->K, c->pc, c->kc, c->jc + j0, j1 - j0, c->bp + (long) j0 * c->kc);
+    pack_b(c->transB, c->B, c->N, c->K, c->pc, c->kc, c->jc + j0, j1 - j0, c->bp + (int64_t) j0 * c->kc);
 }
 
-static void shared_rows(void *c_, long lo, long hi) {
+static void shared_rows(void *c_, int64_t lo, int64_t hi) {
     shared_ctx *c = c_;
     float tile[MR * NR] __attribute__((aligned(64)));
     float *ap = grow(&scratch_a, &cap_a, (size_t) c->kc * ((MC + MR - 1) / MR * MR));
+    if (!ap) return;
     int i0 = (int) lo * MR, i1 = (int) hi * MR < c->M ? (int) hi * MR : c->M;   /* whole MR slivers */
     for (int ic = i0; ic < i1; ic += MC) {
         int mc = i1 - ic < MC ? i1 - ic : MC;
@@ -217,8 +220,8 @@ static void shared_rows(void *c_, long lo, long hi) {
             int cols = c->nc - jr < NR ? c->nc - jr : NR;
             for (int ir = 0; ir < mc; ir += MR) {
                 int rows = mc - ir < MR ? mc - ir : MR;
-                micro(c->kc, ap + (long) ir * c->kc, c->bp + (long) jr * c->kc, tile);
-                store(tile, c->C + (long) (ic + ir) * c->N + c->jc + jr, c->N, rows, cols, c->alpha, c->beta);
+                micro(c->kc, ap + (int64_t) ir * c->kc, c->bp + (int64_t) jr * c->kc, tile);
+                store(tile, c->C + (int64_t) (ic + ir) * c->N + c->jc + jr, c->N, rows, cols, c->alpha, c->beta);
             }
         }
     }
@@ -232,6 +235,7 @@ static void gemm_shared(int transA, int transB, int M, int N, int K, float alpha
     int kblocks = (K + KC - 1) / KC, kcs = (K + kblocks - 1) / kblocks;
     int ncmax = N < NC ? N : NC;
     float *bp = grow(&shared_b, &shared_b_cap, (size_t) kcs * ((ncmax + NR - 1) / NR * NR));
+    if (!bp) return;
     shared_ctx c = {transA, transB, M, N, K, 0, 0, 0, 0, alpha, beta, A, B, C, bp};
     for (int jc = 0; jc < N; jc += NC) {
         c.jc = jc;
@@ -242,6 +246,7 @@ static void gemm_shared(int transA, int transB, int M, int N, int K, float alpha
             c.beta = pc == 0 ? beta : 1.0f;   /* later K blocks accumulate onto the first */
             fb_parallel((c.nc + NR - 1) / NR, 4, shared_pack_b, &c);
             fb_parallel((M + MR - 1) / MR, 1, shared_rows, &c);
+            if (fb_failed()) return;
         }
     }
 }
@@ -253,11 +258,11 @@ static void gemm_shared(int transA, int transB, int M, int N, int K, float alpha
 static void gemv_cols(int transB, int M, int N, int K, int n0, int n1, float alpha, const float *A,
                       const float *B, float beta, float *C) {
     for (int m = 0; m < M; m++) {
-        const float *restrict a = A + (long) m * K;
-        float *restrict c = C + (long) m * N;
+        const float *restrict a = A + (int64_t) m * K;
+        float *restrict c = C + (int64_t) m * N;
         if (transB) {   /* B [N,K]: dot products */
             for (int n = n0; n < n1; n++) {
-                const float *restrict b = B + (long) n * K;
+                const float *restrict b = B + (int64_t) n * K;
                 float acc[LANES] = {0};
                 int k = 0;
                 for (; k + LANES <= K; k += LANES)
@@ -273,7 +278,7 @@ static void gemv_cols(int transB, int M, int N, int K, int n0, int n1, float alp
                 int w = n1 - s0 < GEMV_CHUNK ? n1 - s0 : GEMV_CHUNK;
                 for (int j = 0; j < w; j++) acc[j] = 0;
                 for (int k = 0; k < K; k++) {
-                    const float *restrict b = B + (long) k * N + s0;
+                    const float *restrict b = B + (int64_t) k * N + s0;
                     float ak = a[k];
                     for (int j = 0; j < w; j++) acc[j] = FMA(ak, b[j], acc[j]);
                 }
@@ -290,7 +295,7 @@ typedef struct {
     float alpha, beta;
     const float *A, *B;
     float *C;
-    long sA, sB, sC;
+    int64_t sA, sB, sC;
     int item, split_m;
 } gc;
 
@@ -303,11 +308,11 @@ static void item_serial(gc *g, int b) {
         block(g->transA, g->transB, g->M, g->N, g->K, 0, g->M, 0, g->N, g->alpha, A, B, g->beta, C);
 }
 
-static void batch_range(void *c_, long lo, long hi) {
-    for (long b = lo; b < hi; b++) item_serial(c_, (int) b);
+static void batch_range(void *c_, int64_t lo, int64_t hi) {
+    for (int64_t b = lo; b < hi; b++) item_serial(c_, (int) b);
 }
 
-static void tiles_range(void *c_, long lo, long hi) {
+static void tiles_range(void *c_, int64_t lo, int64_t hi) {
     gc *g = c_;
     const float *A = g->A + g->item * g->sA, *B = g->B + g->item * g->sB;
     float *C = g->C + g->item * g->sC;
@@ -320,35 +325,35 @@ static void tiles_range(void *c_, long lo, long hi) {
     }
 }
 
-static void gemv_range(void *c_, long lo, long hi) {
+static void gemv_range(void *c_, int64_t lo, int64_t hi) {
     gc *g = c_;
     int n0 = (int) lo * GEMV_CHUNK, n1 = (int) hi * GEMV_CHUNK < g->N ? (int) hi * GEMV_CHUNK : g->N;
     gemv_cols(g->transB, g->M, g->N, g->K, n0, n1, g->alpha, g->A + g->item * g->sA, g->B + g->item * g->sB,
               g->beta, g->C + g->item * g->sC);
 }
 
-EXPORT void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, float alpha, const float *A, long sA,
-                     const float *B, long sB, float beta, float *C, long sC) {
+void FN(gemm_run)(int32_t batch, int32_t transA, int32_t transB, int32_t M, int32_t N, int32_t K, float alpha,
+                  const float *A, int64_t sA, const float *B, int64_t sB, float beta, float *C, int64_t sC) {
     if (batch <= 0 || M <= 0 || N <= 0) return;
     if (K == 0 || alpha == 0.0f) {   /* BLAS convention: A and B are not read */
         for (int b = 0; b < batch; b++) {
             float *c = C + b * sC;
-            long n = (long) M * N;
+            int64_t n = (int64_t) M * N;
             if (beta == 0.0f) memset(c, 0, (size_t) n * 4);
-            else if (beta != 1.0f) for (long i = 0; i < n; i++) c[i] *= beta;
+            else if (beta != 1.0f) for (int64_t i = 0; i < n; i++) c[i] *= beta;
         }
         return;
     }
     gc g = {transA, transB, M, N, K, alpha, beta, A, B, C, sA, sB, sC, 0, 0};
-    long flops = 2L * M * N * K;
+    int64_t flops = (int64_t) 2 * M * N * K;
     int threads = fb_threads();
-    int c_distinct = batch == 1 || labs(sC) >= (long) M * N;
+    int c_distinct = batch == 1 || (sC < 0 ? -sC : sC) >= (int64_t) M * N;
     if (threads == 1 || fb_in_pool() || flops * batch < PARALLEL_MIN_FLOPS) {   /* nested: serial */
-        for (int b = 0; b < batch; b++) item_serial(&g, b);
+        for (int b = 0; b < batch && !fb_failed(); b++) item_serial(&g, b);
     } else if (c_distinct && batch >= threads && (batch % threads == 0 || batch >= 4 * threads)) {
         fb_parallel(batch, 1, batch_range, &g);
     } else {
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < batch && !fb_failed(); b++) {
             g.item = b;
             if (flops < PARALLEL_MIN_FLOPS) { item_serial(&g, b); continue; }
             if (M <= GEMV_MAX_M && !transA) {
@@ -357,18 +362,25 @@ EXPORT void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, flo
                 gemm_shared(transA, transB, M, N, K, alpha, g.A + b * sA, g.B + b * sB, beta, g.C + b * sC);
             } else if (M >= N) {
                 g.split_m = 1;
-                long units = (M + MR - 1) / MR, min_units = PARALLEL_MIN_FLOPS / 2 / (2L * MR * N * K);
+                int64_t units = (M + MR - 1) / MR, min_units = PARALLEL_MIN_FLOPS / 2 / ((int64_t) 2 * MR * N * K);
                 fb_parallel(units, min_units > 0 ? min_units : 1, tiles_range, &g);
             } else {
                 g.split_m = 0;
-                long units = (N + NR - 1) / NR, min_units = PARALLEL_MIN_FLOPS / 2 / (2L * NR * M * K);
+                int64_t units = (N + NR - 1) / NR, min_units = PARALLEL_MIN_FLOPS / 2 / ((int64_t) 2 * NR * M * K);
                 fb_parallel(units, min_units > 0 ? min_units : 1, tiles_range, &g);
             }
         }
     }
 }
 
+int32_t FN(gemm)(int32_t batch, int32_t transA, int32_t transB, int32_t M, int32_t N, int32_t K, float alpha,
+                 const float *A, int64_t sA, const float *B, int64_t sB, float beta, float *C, int64_t sC) {
+    FN(gemm_run)(batch, transA, transB, M, N, K, alpha, A, sA, B, sB, beta, C, sC);
+    return fb_end();
+}
+
 /* Tile sizes of this variant, for tests that aim at the blocking edges: {MR, NR, KC, MC, NC}. */
-EXPORT void FN(gemm_blocking)(int *out) {
+int32_t FN(gemm_blocking)(int32_t *out) {
     out[0] = MR; out[1] = NR; out[2] = KC; out[3] = MC; out[4] = NC;
+    return FB_OK;
 }

@@ -15,9 +15,6 @@
 #define NB 1024
 #define VC 512
 
-void FN(gemm)(int batch, int transA, int transB, int M, int N, int K, float alpha, const float *A, long sA,
-              const float *B, long sB, float beta, float *C, long sC);
-
 typedef struct {
     float *gh, *gW, *lse;
     const float *h, *W, *mask;
@@ -27,24 +24,25 @@ typedef struct {
     double sm;
 } lce;
 
-static inline float wt(const float *mask, long n) { return mask ? mask[n] : 1.0f; }
+static inline float wt(const float *mask, int64_t n) { return mask ? mask[n] : 1.0f; }
 
-static void pass1(void *c_, long lo, long hi) {
+static void pass1(void *c_, int64_t lo, int64_t hi) {
     lce *c = c_;
     int C = c->C, V = c->V;
-    float *L = malloc(sizeof(float) * NB * VC);
-    float *gacc = c->gh ? malloc(sizeof(float) * NB * C) : NULL;
+    float *L = fb_malloc(sizeof(float) * NB * VC);
+    float *gacc = c->gh ? fb_malloc(sizeof(float) * NB * C) : NULL;
     float m[NB], l[NB], tl[NB];
-    for (long blk = lo; blk < hi; blk++) {
+    int ok = L && (gacc || !c->gh);   /* a failure is recorded by fb_malloc */
+    for (int64_t blk = lo; ok && blk < hi && !fb_failed(); blk++) {
         int n0 = (int) blk * NB, nb = c->N - n0 < NB ? c->N - n0 : NB;
-        const float *hb = c->h + (long) n0 * C;
+        const float *hb = c->h + (int64_t) n0 * C;
         for (int r = 0; r < nb; r++) { m[r] = -INFINITY; l[r] = 0; tl[r] = 0; }
         if (gacc) memset(gacc, 0, sizeof(float) * nb * C);
         for (int v0 = 0; v0 < V; v0 += VC) {
             int vc = V - v0 < VC ? V - v0 : VC;
-            FN(gemm)(1, 0, 1, nb, vc, C, 1.0f, hb, 0, c->W + (long) v0 * C, 0, 0.0f, L, 0);   /* L [nb,vc] */
+            FN(gemm_run)(1, 0, 1, nb, vc, C, 1.0f, hb, 0, c->W + (int64_t) v0 * C, 0, 0.0f, L, 0);   /* L [nb,vc] */
             for (int r = 0; r < nb; r++) {
-                float *Lr = L + (long) r * vc;
+                float *Lr = L + (int64_t) r * vc;
                 int t = c->targets[n0 + r];
                 if (wt(c->mask, n0 + r) != 0.0f && t >= v0 && t < v0 + vc) tl[r] = Lr[t - v0];
                 float acc[LANES];
@@ -59,7 +57,7 @@ static void pass1(void *c_, long lo, long hi) {
                     if (m[r] != -INFINITY) {   /* the max moved: rescale what was accumulated */
                         float s = fb_exp(m[r] - mx);
                         l[r] *= s;
-                        if (gacc) for (int d = 0; d < C; d++) gacc[(long) r * C + d] *= s;
+                        if (gacc) for (int d = 0; d < C; d++) gacc[(int64_t) r * C + d] *= s;
                     }
                     m[r] = mx;
                 }
@@ -73,10 +71,10 @@ static void pass1(void *c_, long lo, long hi) {
                 for (; j < vc; j++) s += Lr[j];
                 l[r] += (float) s;
             }
-            if (gacc) FN(gemm)(1, 0, 0, nb, C, vc, 1.0f, L, 0, c->W + (long) v0 * C, 0, 1.0f, gacc, 0);
+            if (gacc) FN(gemm_run)(1, 0, 0, nb, C, vc, 1.0f, L, 0, c->W + (int64_t) v0 * C, 0, 1.0f, gacc, 0);
         }
         for (int r = 0; r < nb; r++) {
-            long n = n0 + r;
+            int64_t n = n0 + r;
             double lse = m[r] + log((double) l[r]);
             c->lse[n] = (float) lse;
             float w = wt(c->mask, n);
@@ -85,8 +83,8 @@ static void pass1(void *c_, long lo, long hi) {
                 float *g = c->gh + n * C;
                 if (w == 0.0f) { memset(g, 0, sizeof(float) * C); continue; }
                 float k = (float) (w / c->sm), inv = 1.0f / l[r];
-                const float *Wt = c->W + (long) c->targets[n] * C;
-                const float *ga = gacc + (long) r * C;
+                const float *Wt = c->W + (int64_t) c->targets[n] * C;
+                const float *ga = gacc + (int64_t) r * C;
                 for (int d = 0; d < C; d++) g[d] = k * (ga[d] * inv - Wt[d]);
             }
         }
@@ -95,20 +93,20 @@ static void pass1(void *c_, long lo, long hi) {
     free(gacc);
 }
 
-static void pass2(void *c_, long lo, long hi) {
+static void pass2(void *c_, int64_t lo, int64_t hi) {
     lce *c = c_;
     int C = c->C, V = c->V, N = c->N;
-    float *P = malloc(sizeof(float) * NB * VC);
-    for (long ch = lo; ch < hi; ch++) {
+    float *P = fb_malloc(sizeof(float) * NB * VC);
+    for (int64_t ch = lo; P && ch < hi && !fb_failed(); ch++) {
         int v0 = (int) ch * VC, vc = V - v0 < VC ? V - v0 : VC;
-        float *gWc = c->gW + (long) v0 * C;
+        float *gWc = c->gW + (int64_t) v0 * C;
         for (int n0 = 0; n0 < N; n0 += NB) {
             int nb = N - n0 < NB ? N - n0 : NB;
-            const float *hb = c->h + (long) n0 * C;
-            FN(gemm)(1, 0, 1, nb, vc, C, 1.0f, hb, 0, c->W + (long) v0 * C, 0, 0.0f, P, 0);
+            const float *hb = c->h + (int64_t) n0 * C;
+            FN(gemm_run)(1, 0, 1, nb, vc, C, 1.0f, hb, 0, c->W + (int64_t) v0 * C, 0, 0.0f, P, 0);
             for (int r = 0; r < nb; r++) {
-                long n = n0 + r;
-                float *Pr = P + (long) r * vc;
+                int64_t n = n0 + r;
+                float *Pr = P + (int64_t) r * vc;
                 float w = wt(c->mask, n);
                 if (w == 0.0f) { memset(Pr, 0, sizeof(float) * vc); continue; }
                 float k = (float) (w / c->sm), shift = c->lse[n];
@@ -117,7 +115,7 @@ static void pass2(void *c_, long lo, long hi) {
                 if (t >= v0 && t < v0 + vc) Pr[t - v0] -= k;
             }
             /* gW_chunk [vc,C] (+)= P^T [vc,nb] h_b [nb,C] */
-            FN(gemm)(1, 1, 0, vc, C, nb, 1.0f, P, 0, hb, 0, n0 == 0 ? 0.0f : 1.0f, gWc, 0);
+            FN(gemm_run)(1, 1, 0, vc, C, nb, 1.0f, P, 0, hb, 0, n0 == 0 ? 0.0f : 1.0f, gWc, 0);
         }
     }
     free(P);
@@ -125,32 +123,37 @@ static void pass2(void *c_, long lo, long hi) {
 
 /*
  * loss[0] = Σ_n w_n (lse_n - logit_{n,t_n}) / Σ w; gh [N,C] and gW [V,C] (each nullable) are
- * overwritten with ∂loss/∂h and ∂loss/∂W. Returns -1, or the row of the first counted target
- * outside [0, V) (nothing written then).
+ * overwritten with ∂loss/∂h and ∂loss/∂W. FB_ETARGET for the first counted target outside
+ * [0, V) (nothing written then).
  */
-EXPORT int FN(linear_cross_entropy)(float *loss, float *gh, float *gW, const float *h, const float *W,
-                                    const int32_t *targets, const float *mask, int N, int C, int V) {
+int32_t FN(linear_cross_entropy)(float *loss, float *gh, float *gW, const float *h, const float *W,
+                                 const int32_t *targets, const float *mask, int32_t N, int32_t C, int32_t V) {
     double sm = 0;
     for (int n = 0; n < N; n++) {
         float w = wt(mask, n);
-        if (w != 0.0f && (targets[n] < 0 || targets[n] >= V)) return n;
+        if (w != 0.0f && (targets[n] < 0 || targets[n] >= V)) {
+            fb_fail(FB_ETARGET, 0, n);
+            return fb_end();
+        }
         sm += w;
     }
     if (N == 0 || sm == 0) {
         loss[0] = 0.0f;
         if (gh) memset(gh, 0, sizeof(float) * (size_t) N * C);
         if (gW) memset(gW, 0, sizeof(float) * (size_t) V * C);
-        return -1;
+        return FB_OK;
     }
     lce c = {.gh = gh, .gW = gW, .h = h, .W = W, .mask = mask, .targets = targets, .N = N, .C = C, .V = V, .sm = sm};
-    c.rows = malloc(sizeof(double) * N);
-    c.lse = malloc(sizeof(float) * N);
-    fb_parallel((N + NB - 1) / NB, 1, pass1, &c);
-    double s = 0;
-    for (int n = 0; n < N; n++) s += c.rows[n];
-    loss[0] = (float) (s / sm);
-    if (gW) fb_parallel((V + VC - 1) / VC, 1, pass2, &c);
+    c.rows = fb_malloc(sizeof(double) * N);
+    c.lse = c.rows ? fb_malloc(sizeof(float) * N) : NULL;
+    if (c.lse) fb_parallel((N + NB - 1) / NB, 1, pass1, &c);
+    if (!fb_failed()) {
+        double s = 0;
+        for (int n = 0; n < N; n++) s += c.rows[n];
+        loss[0] = (float) (s / sm);
+        if (gW) fb_parallel((V + VC - 1) / VC, 1, pass2, &c);
+    }
     free(c.rows);
     free(c.lse);
-    return -1;
+    return fb_end();
 }

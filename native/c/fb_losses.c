@@ -5,14 +5,14 @@
  */
 #include "fb_common.h"
 
-#define MIN_WORK (1L << 14)
+#define MIN_WORK ((int64_t) 1 << 14)
 
-static long rows_per_task(long width) {
-    long r = MIN_WORK / (width > 0 ? width : 1);
+static int64_t rows_per_task(int64_t width) {
+    int64_t r = MIN_WORK / (width > 0 ? width : 1);
     return r > 0 ? r : 1;
 }
 
-static inline float weight(const float *mask, long n) { return mask ? mask[n] : 1.0f; }
+static inline float weight(const float *mask, int64_t n) { return mask ? mask[n] : 1.0f; }
 
 static double mask_sum(const float *mask, int N) {
     if (!mask) return N;
@@ -53,12 +53,16 @@ static float lse_row(const float *x, int V) {
     return (float) (mx + log(sum_exp(x, V, mx)));
 }
 
-static int bad_target(const int32_t *targets, const float *mask, int N, int V) {
+/* FB_ETARGET with the row of the first counted target outside [0, V), or FB_OK. */
+static int32_t bad_target(const int32_t *targets, const float *mask, int N, int V) {
     for (int n = 0; n < N; n++) {
         if (weight(mask, n) == 0.0f) continue;
-        if (targets[n] < 0 || targets[n] >= V) return n;
+        if (targets[n] < 0 || targets[n] >= V) {
+            fb_fail(FB_ETARGET, 0, n);
+            return fb_end();
+        }
     }
-    return -1;
+    return FB_OK;
 }
 
 typedef struct {
@@ -72,9 +76,9 @@ typedef struct {
 
 /* ---- cross-entropy ------------------------------------------------------------------ */
 
-static void ce_f_range(void *c_, long lo, long hi) {
+static void ce_f_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         const float *x = c->a + n * c->V;
         float mx = row_max(x, c->V);
         double l = mx + log(sum_exp(x, c->V, mx));
@@ -84,25 +88,26 @@ static void ce_f_range(void *c_, long lo, long hi) {
     }
 }
 
-/* Returns -1, or the row of the first counted target outside [0, V) (nothing written then). */
-EXPORT int FN(cross_entropy_forward)(float *loss, float *lse, const float *logits, const int32_t *targets,
-                                     const float *mask, int N, int V) {
-    int bad = bad_target(targets, mask, N, V);
-    if (bad >= 0) return bad;
-    double *rows = malloc(sizeof(double) * (N > 0 ? N : 1));
+/* FB_ETARGET for a bad counted target (nothing written then). */
+int32_t FN(cross_entropy_forward)(float *loss, float *lse, const float *logits, const int32_t *targets,
+                                  const float *mask, int32_t N, int32_t V) {
+    int32_t bad = bad_target(targets, mask, N, V);
+    if (bad) return bad;
+    double *rows = fb_malloc(sizeof(double) * (N > 0 ? N : 1));
+    if (!rows) return fb_end();
     lc c = {.o2 = lse, .a = logits, .mask = mask, .targets = targets, .rows = rows, .N = N, .V = V};
     fb_parallel(N, rows_per_task(V), ce_f_range, &c);
     double sm = mask_sum(mask, N), s = 0;
     for (int n = 0; n < N; n++) s += rows[n];
     free(rows);
     loss[0] = sm == 0 ? 0.0f : (float) (s / sm);
-    return -1;
+    return fb_end();
 }
 
-static void ce_b_range(void *c_, long lo, long hi) {
+static void ce_b_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
     int V = c->V;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         float m = weight(c->mask, n);
         if (m == 0.0f) continue;
         float k = (float) (c->g * m / c->sm), shift = c->b[n];
@@ -113,16 +118,16 @@ static void ce_b_range(void *c_, long lo, long hi) {
     }
 }
 
-EXPORT int FN(cross_entropy_backward)(float *dLogits, const float *dLoss, const float *logits, const float *lse,
-                                      const int32_t *targets, const float *mask, int N, int V) {
-    int bad = bad_target(targets, mask, N, V);
-    if (bad >= 0) return bad;
+int32_t FN(cross_entropy_backward)(float *dLogits, const float *dLoss, const float *logits, const float *lse,
+                                   const int32_t *targets, const float *mask, int32_t N, int32_t V) {
+    int32_t bad = bad_target(targets, mask, N, V);
+    if (bad) return bad;
     double sm = mask_sum(mask, N);
-    if (sm == 0) return -1;
+    if (sm == 0) return FB_OK;
     lc c = {.o = dLogits, .a = logits, .b = lse, .mask = mask, .targets = targets, .N = N, .V = V,
             .g = dLoss[0], .sm = sm};
     fb_parallel(N, rows_per_task(V), ce_b_range, &c);
-    return -1;
+    return fb_end();
 }
 
 /* ---- KL(softmax(P) || softmax(Q)) ---------------------------------------------------- */
@@ -142,9 +147,9 @@ static double kl_row(const float *P, const float *Q, int V, float lp, float lq) 
     return s + ((double) lq - lp);
 }
 
-static void kl_f_range(void *c_, long lo, long hi) {
+static void kl_f_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         float m = weight(c->mask, n);
         if (m == 0.0f) { c->rows[n] = 0; continue; }
         const float *P = c->a + n * c->V, *Q = c->b + n * c->V;
@@ -152,22 +157,24 @@ static void kl_f_range(void *c_, long lo, long hi) {
     }
 }
 
-EXPORT void FN(kl_forward)(float *kl, const float *P, const float *Q, const float *mask, int N, int V) {
-    double *rows = malloc(sizeof(double) * (N > 0 ? N : 1));
+int32_t FN(kl_forward)(float *kl, const float *P, const float *Q, const float *mask, int32_t N, int32_t V) {
+    double *rows = fb_malloc(sizeof(double) * (N > 0 ? N : 1));
+    if (!rows) return fb_end();
     lc c = {.a = P, .b = Q, .mask = mask, .rows = rows, .N = N, .V = V};
     fb_parallel(N, rows_per_task(V), kl_f_range, &c);
     double sm = mask_sum(mask, N), s = 0;
     for (int n = 0; n < N; n++) s += rows[n];
     free(rows);
     kl[0] = sm == 0 ? 0.0f : (float) (s / sm);
+    return fb_end();
 }
 
 /* dP += c p ⊙ (P - Q - shift), shift = lp - lq + KL_n; dQ += c (q - p). */
-static void kl_b_range(void *c_, long lo, long hi) {
+static void kl_b_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
     int V = c->V;
     float *dP = c->o, *dQ = c->o2;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         float m = weight(c->mask, n);
         if (m == 0.0f) continue;
         float k = (float) (c->g * m / c->sm);
@@ -185,21 +192,22 @@ static void kl_b_range(void *c_, long lo, long hi) {
     }
 }
 
-EXPORT void FN(kl_backward)(float *dP, float *dQ, const float *dKl, const float *P, const float *Q,
-                            const float *mask, int N, int V) {
-    if (!dP && !dQ) return;
+int32_t FN(kl_backward)(float *dP, float *dQ, const float *dKl, const float *P, const float *Q,
+                        const float *mask, int32_t N, int32_t V) {
+    if (!dP && !dQ) return FB_OK;
     double sm = mask_sum(mask, N);
-    if (sm == 0) return;
+    if (sm == 0) return FB_OK;
     lc c = {.o = dP, .o2 = dQ, .a = P, .b = Q, .mask = mask, .N = N, .V = V, .g = dKl[0], .sm = sm};
     fb_parallel(N, rows_per_task(V), kl_b_range, &c);
+    return fb_end();
 }
 
 /* ---- NMSE ----------------------------------------------------------------------------- */
 
-static void nmse_s_range(void *c_, long lo, long hi) {
+static void nmse_s_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
     int C = c->V;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         float m = weight(c->mask, n);
         if (m == 0.0f) { c->rows[n] = c->rows2[n] = 0; continue; }
         const float *a = c->a + n * C, *b = c->b + n * C;
@@ -226,8 +234,10 @@ static void nmse_s_range(void *c_, long lo, long hi) {
     }
 }
 
-static void nmse_sums(lc *c) {
-    c->rows = malloc(sizeof(double) * 2 * (c->N > 0 ? c->N : 1));
+/* c->S, c->Q; 0 when the row scratch cannot be allocated (the failure is recorded). */
+static int nmse_sums(lc *c) {
+    c->rows = fb_malloc(sizeof(double) * 2 * (c->N > 0 ? c->N : 1));
+    if (!c->rows) return 0;
     c->rows2 = c->rows + c->N;
     fb_parallel(c->N, rows_per_task(c->V), nmse_s_range, c);
     double S = 0, Q = 0;
@@ -235,19 +245,20 @@ static void nmse_sums(lc *c) {
     free(c->rows);
     c->S = S;
     c->Q = Q;
+    return 1;
 }
 
-EXPORT void FN(nmse_forward)(float *out, const float *a, const float *b, const float *mask, int N, int C) {
+int32_t FN(nmse_forward)(float *out, const float *a, const float *b, const float *mask, int32_t N, int32_t C) {
     lc c = {.a = a, .b = b, .mask = mask, .N = N, .V = C};
-    nmse_sums(&c);
-    out[0] = mask_sum(mask, N) == 0 ? 0.0f : (float) (c.S / c.Q);
+    if (nmse_sums(&c)) out[0] = mask_sum(mask, N) == 0 ? 0.0f : (float) (c.S / c.Q);
+    return fb_end();
 }
 
 /* dA += -ca (b-a); dB += ca (b-a) - cb b, ca = 2 g m / Q, cb = 2 g m S / Q². */
-static void nmse_b_range(void *c_, long lo, long hi) {
+static void nmse_b_range(void *c_, int64_t lo, int64_t hi) {
     lc *c = c_;
     int C = c->V;
-    for (long n = lo; n < hi; n++) {
+    for (int64_t n = lo; n < hi; n++) {
         float m = weight(c->mask, n);
         if (m == 0.0f) continue;
         float ca = (float) (2 * c->g * m / c->Q), cb = (float) (2 * c->g * m * c->S / (c->Q * c->Q));
@@ -263,11 +274,11 @@ static void nmse_b_range(void *c_, long lo, long hi) {
     }
 }
 
-EXPORT void FN(nmse_backward)(float *dA, float *dB, const float *dOut, const float *a, const float *b,
-                              const float *mask, int N, int C) {
-    if (!dA && !dB) return;
-    if (mask_sum(mask, N) == 0) return;
+int32_t FN(nmse_backward)(float *dA, float *dB, const float *dOut, const float *a, const float *b,
+                          const float *mask, int32_t N, int32_t C) {
+    if (!dA && !dB) return FB_OK;
+    if (mask_sum(mask, N) == 0) return FB_OK;
     lc c = {.o = dA, .o2 = dB, .a = a, .b = b, .mask = mask, .N = N, .V = C, .g = dOut[0]};
-    nmse_sums(&c);
-    fb_parallel(N, rows_per_task(C), nmse_b_range, &c);
+    if (nmse_sums(&c)) fb_parallel(N, rows_per_task(C), nmse_b_range, &c);
+    return fb_end();
 }

@@ -6,7 +6,8 @@
  * runs a chunk never changes what the chunk computes, so results stay bitwise reproducible.
  * The counter holds the job's generation in its high 32 bits and is claimed by compare-and-swap;
  * a new job closes the counter before it rewrites the job's fields, so a late worker can never
- * take an index of a newer job. Idle workers spin briefly (kernels
+ * take an index of a newer job. Chunks record failures in the job's error slot, which the
+ * caller folds into its own after the join. Idle workers spin briefly (kernels
  * come in quick succession), then sleep on a condition variable.
  */
 #include "fb_pool.h"
@@ -32,27 +33,26 @@ static pthread_cond_t cv_start = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t cv_done = PTHREAD_COND_INITIALIZER;
 static atomic_uint_fast64_t generation;   /* published job number */
 static atomic_uint_fast64_t next_chunk;   /* generation << 32 | next unclaimed chunk */
-static atomic_long chunks_done;
+static atomic_int_fast64_t chunks_done;
 static int sleepers;
 static fb_range_fn job_fn;
 static void *job_ctx;
-static long job_n;
-static long job_tasks;
+static int64_t job_n;
+static int64_t job_tasks;
+static fb_error job_err;
 static __thread int in_pool;
 
-/* Claims and runs chunks of job gen until none is left; returns how many it ran. */
-static long drain(uint64_t gen) {
-    long ran = 0;
+/* Claims and runs chunks of job gen until none is left (a failed job's are claimed, not run). */
+static void drain(uint64_t gen) {
     for (;;) {
         uint64_t v = atomic_load_explicit(&next_chunk, memory_order_acquire);
-        if ((v >> 32) != (gen & 0xffffffffu)) return ran;
-        long i = (long) (v & 0xffffffffu);
-        if (i >= job_tasks) return ran;
+        if ((v >> 32) != (gen & 0xffffffffu)) return;
+        int64_t i = (int64_t) (v & 0xffffffffu);
+        if (i >= job_tasks) return;
         if (!atomic_compare_exchange_weak_explicit(&next_chunk, &v, v + 1, memory_order_acq_rel, memory_order_relaxed))
             continue;
-        long lo = job_n * i / job_tasks, hi = job_n * (i + 1) / job_tasks;
-        if (lo < hi) job_fn(job_ctx, lo, hi);
-        ran++;
+        int64_t lo = job_n * i / job_tasks, hi = job_n * (i + 1) / job_tasks;
+        if (lo < hi && !fb_failed()) job_fn(job_ctx, lo, hi);
         if (atomic_fetch_add_explicit(&chunks_done, 1, memory_order_acq_rel) + 1 == job_tasks) {
             pthread_mutex_lock(&mu);
             pthread_cond_broadcast(&cv_done);
@@ -64,6 +64,7 @@ static long drain(uint64_t gen) {
 static void *worker(void *arg) {
     (void) arg;
     in_pool = 1;
+    fb_error_sink(&job_err);   /* a worker only ever runs job chunks */
     uint64_t seen = 0;
     for (;;) {
         uint64_t g;
@@ -87,8 +88,9 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-/* Starts the pool once; later calls return the size it has. */
-__attribute__((visibility("default"))) int fb_init(int threads) {
+/* Starts the pool once; later calls return the size it has. A thread that cannot be created
+   (attributes or pthread_create fail) leaves a smaller pool, never a failed one. */
+int32_t fb_init(int32_t threads) {
     static int started = 0;
     pthread_mutex_lock(&owner);
     if (!started) {
@@ -98,9 +100,9 @@ __attribute__((visibility("default"))) int fb_init(int threads) {
         for (int i = 1; i < threads; i++) {
             pthread_t t;
             pthread_attr_t at;
-            pthread_attr_init(&at);
-            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-            int rc = pthread_create(&t, &at, worker, NULL);
+            if (pthread_attr_init(&at) != 0) break;
+            int rc = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            if (rc == 0) rc = pthread_create(&t, &at, worker, NULL);
             pthread_attr_destroy(&at);
             if (rc != 0) break;
             made++;
@@ -108,7 +110,7 @@ __attribute__((visibility("default"))) int fb_init(int threads) {
         n_threads = made;
         started = 1;
     }
-    int n = n_threads;
+    int32_t n = n_threads;
     pthread_mutex_unlock(&owner);
     return n;
 }
@@ -117,11 +119,11 @@ int fb_threads(void) { return n_threads; }
 
 int fb_in_pool(void) { return in_pool; }
 
-void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
+void fb_parallel(int64_t n, int64_t min_per_task, fb_range_fn body, void *ctx) {
     if (n <= 0) return;
     if (min_per_task < 1) min_per_task = 1;
-    long tasks = n / min_per_task;
-    long cap = (long) n_threads * CHUNKS_PER_THREAD;
+    int64_t tasks = n / min_per_task;
+    int64_t cap = (int64_t) n_threads * CHUNKS_PER_THREAD;
     if (tasks > cap) tasks = cap;
     if (tasks > n) tasks = n;
     if (n_threads == 1 || tasks <= 1 || in_pool || pthread_mutex_trylock(&owner) != 0) {
@@ -137,6 +139,7 @@ void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
     job_ctx = ctx;
     job_n = n;
     job_tasks = tasks;
+    fb_error_clear(&job_err);
     atomic_store(&chunks_done, 0);
     atomic_store_explicit(&next_chunk, (gen & 0xffffffffu) << 32, memory_order_release);
     pthread_mutex_lock(&mu);
@@ -144,7 +147,9 @@ void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
     if (sleepers) pthread_cond_broadcast(&cv_start);
     pthread_mutex_unlock(&mu);
     in_pool = 1;   /* nested fb_parallel calls from the body run inline */
+    fb_error *mine = fb_error_sink(&job_err);
     drain(gen);
+    fb_error_sink(mine);
     in_pool = 0;
     int spins = 0;
     while (atomic_load_explicit(&chunks_done, memory_order_acquire) < tasks && spins < SPIN_ITERS) {
@@ -156,11 +161,12 @@ void fb_parallel(long n, long min_per_task, fb_range_fn body, void *ctx) {
         while (atomic_load(&chunks_done) < tasks) pthread_cond_wait(&cv_done, &mu);
         pthread_mutex_unlock(&mu);
     }
+    int32_t code = atomic_load(&job_err.code);
+    if (code) fb_fail(code, job_err.bytes, job_err.row);   /* all chunks are done: the slot is stable */
     pthread_mutex_unlock(&owner);
 }
 
-/* Best instruction set this CPU runs: 2 = AVX-512 (F, VL), 1 = AVX2 + FMA, 0 = portable. */
-__attribute__((visibility("default"))) int fb_best_isa(void) {
+int32_t fb_best_isa(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
@@ -169,6 +175,3 @@ __attribute__((visibility("default"))) int fb_best_isa(void) {
 #endif
     return 0;
 }
-
-/* Whether this CPU runs ISA level isa (see fb_best_isa). */
-__attribute__((visibility("default"))) int fb_isa_supported(int isa) { return isa >= 0 && isa <= fb_best_isa(); }

@@ -140,8 +140,9 @@ public final class Tensor {
     /** An explicit copy onto another backend (or the same one), in {@code arena}. */
     public Tensor to(Backend target, Arena into) {
         Tensor t = zeros(target, dtype, into, shape);
-        if (target == backend) {
-            backend.copy(t.buf, buf(), numel * dtype.bytes() / 4);
+        long bytes = numel * dtype.bytes();
+        if (target == backend && bytes % 4 == 0) {   // copy moves 4-byte words; an odd BF16/F16 count goes through the host
+            backend.copy(t.buf, buf(), bytes / 4);
         } else {
             MemorySegment host = Arena.ofAuto().allocate(buf.byteSize(), 64);
             backend.toHost(buf(), host);

@@ -9,6 +9,7 @@ import io.fedbiot.method.ClientPackage;
 import io.fedbiot.method.ClientUpdate;
 import io.fedbiot.method.FedClient;
 import io.fedbiot.method.RoundPayload;
+import io.fedbiot.method.RunPlan;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 
@@ -52,10 +53,11 @@ public final class FederationClient {
             ClientPackage pkg = PackageCodec.build(h, pr.tensors(), Backends.java(), arena);
             log.accept("client " + h.name() + " (#" + h.client() + "): model of " + pr.tensors().size() + " tensors, "
                     + pr.bytes() / 1024 + " KiB, layers " + java.util.Arrays.toString(h.layers()));
-            DataFormat fmt = o.format() != null ? o.format() : h.format();
+            RunPlan.DataSettings setup = h.dataSettings(); // from the server's run plan
+            DataFormat fmt = o.format() != null ? o.format() : setup.format();
             var tok = Tokenizers.load(o.tokenizer());
-            TokenizedDataset ds = DatasetCache.load(o.data(), fmt, tok, h.maxLen(), h.badRows(), o.cache(), log).dataset();
-            SeekableBatches batches = new SeekableBatches(ds, IntStream.range(0, ds.size()).toArray(), h.batchSize(), h.dataSeed());
+            TokenizedDataset ds = DatasetCache.load(o.data(), fmt, tok, setup.maxLen(), setup.badRows(), o.cache(), log).dataset();
+            SeekableBatches batches = new SeekableBatches(ds, IntStream.range(0, ds.size()).toArray(), setup.batchSize(), h.dataSeed());
             LoraCodec ac = new LoraCodec(Wire.ADAPTER, h.config(), h.lora(), h.adapterLayers());
             LoraCodec ec = h.emulatorLayers().length > 0 ? new LoraCodec(Wire.EMULATOR, h.config(), h.lora(), h.emulatorLayers()) : null;
             Map<String, int[]> roundShapes = new LinkedHashMap<>(ac.shapes());

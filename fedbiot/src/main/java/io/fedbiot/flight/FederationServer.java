@@ -7,13 +7,14 @@ import io.fedbiot.data.Splits;
 import io.fedbiot.data.TokenizedDataset;
 import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.io.PeftAdapter;
+import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.method.BatchSource;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.Method;
-import io.fedbiot.method.Split;
+import io.fedbiot.method.RunPlan;
 import io.fedbiot.report.Progress;
 
 import java.io.IOException;
@@ -54,35 +55,32 @@ public final class FederationServer {
     }
 
     public Result run() throws IOException {
-        Experiment exp = new Experiment(cfg);
-        Method method = cfg.methods().get(0);
-        long seed = cfg.seeds().get(0);
-        if (cfg.methods().size() > 1 || cfg.seeds().size() > 1)
-            log.accept("serving the first method and seed only: " + method.label() + ", seed " + seed);
+        Experiment exp = new Experiment(cfg); // checks the config; its tokenizer lookup
         Files.createDirectories(stateDir);
         try (Checkpoint ck = Checkpoint.load(cfg.model())) {
             LlamaWeights base = ck.weights();
-            Split split = Split.of(method, base.config().nLayers(), cfg.adapter(), cfg.beta());
-            log.accept(split.toString());
+            RunPlan plan = plan(base.config());
+            RunPlan.MethodRun mr = plan.runs().get(0);
+            Method method = mr.method();
+            long seed = mr.seed();
+            if (plan.runs().size() > 1) log.accept("serving the first method and seed only: " + method.label() + ", seed " + seed);
+            log.accept(mr.split().toString());
             var d = cfg.data();
             List<Batch> heldOut = new ArrayList<>();
             ReplayableSource pub = null;
             if (d.publicSet() != null && d.publicSet().path() != null) {
-                TokenizedDataset ds = DatasetCache.load(d.publicSet().path(), d.publicSet().format(), exp.tokenizer(ck), d.maxLen(),
-                        d.badRows(), d.cache(), log).dataset();
-                Splits.Split ps = Splits.split(ds.size(), 0.8, seed); // ALGORITHM.md §8, as Experiment does
-                pub = new ReplayableSource(new Batcher(ds, ps.train(), cfg.batchSize(), seed)::next);
-                int[] held = cfg.eval().maxRows() == 0 || ps.heldOut().length <= cfg.eval().maxRows() ? ps.heldOut()
-                        : Arrays.copyOf(ps.heldOut(), cfg.eval().maxRows());
-                for (int i = 0; i < held.length; i += cfg.batchSize())
-                    heldOut.add(Batch.of(ds, Arrays.copyOfRange(held, i, Math.min(held.length, i + cfg.batchSize()))));
+                TokenizedDataset ds = DatasetCache.load(d.publicSet().path(), d.publicSet().format(), exp.tokenizer(ck), plan.data().maxLen(),
+                        plan.data().badRows(), d.cache(), log).dataset();
+                Splits.Split ps = plan.publicRows().apply(ds.size());
+                pub = new ReplayableSource(new Batcher(ds, ps.train(), plan.data().batchSize(), seed)::next);
+                heldOut.addAll(plan.data().batches(ds, plan.eval().first(ps.heldOut())));
             }
             if (method == Method.FEDBIOT && pub == null)
                 throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
-            var ds = new FlightTransport.DataSettings(cfg.batchSize(), d.maxLen(), d.client().format(), d.badRows(), seed);
             String runId = method.label() + " seed " + seed + ", " + tokens.size() + " clients, " + cfg.model().getFileName();
-            try (FlightTransport transport = new FlightTransport(tokens, opts, ds, log);
-                 FederatedRun run = new FederatedRun(base, split, exp.settings(method, seed), transport, pub,
+            int rounds = mr.settings().rounds();
+            try (FlightTransport transport = new FlightTransport(tokens, opts, plan.data(), seed, log);
+                 FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, pub,
                          new FederatedRun.EvalData(List.of(), heldOut))) {
                 ServerState state = ServerState.load(stateDir);
                 List<Map<String, Object>> metrics = new ArrayList<>();
@@ -102,8 +100,8 @@ public final class FederationServer {
                     run.prealign();
                 }
                 List<FederatedRun.RoundStats> done = new ArrayList<>();
-                try (Progress bar = Progress.start("rounds", cfg.rounds() - start, quiet)) {
-                    for (int t = start; t < cfg.rounds(); t++) {
+                try (Progress bar = Progress.start("rounds", rounds - start, quiet)) {
+                    for (int t = start; t < rounds; t++) {
                         FederatedRun.RoundStats st = run.round(t);
                         done.add(st);
                         metrics.add(metrics(st));
@@ -120,6 +118,11 @@ public final class FederationServer {
                 return new Result(start, done, run.adapter().params().flat().toFloatArray());
             }
         }
+    }
+
+    /** The setup of this config's runs for a model like {@code model}: the same as in-process. */
+    public RunPlan plan(LlamaConfig model) {
+        return RunPlan.resolve(cfg, model);
     }
 
     private Map<String, Object> metrics(FederatedRun.RoundStats st) {

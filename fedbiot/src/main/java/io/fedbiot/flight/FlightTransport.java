@@ -7,6 +7,7 @@ import io.fedbiot.engine.Tensor;
 import io.fedbiot.method.ClientPackage;
 import io.fedbiot.method.ClientUpdate;
 import io.fedbiot.method.RoundPayload;
+import io.fedbiot.method.RunPlan;
 import io.fedbiot.method.Transport;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
@@ -34,7 +35,7 @@ import java.util.stream.IntStream;
  * connected clients are those heard from within {@link ServerOptions#live()}.
  */
 public final class FlightTransport implements Transport {
-    /** What clients need to build their data stream; the client's seed is {@code seed · 1000003 + index} as in-process. */
+    /** The older constructor's argument, kept only for benchmarks/ (FlightRoundOverhead); new code passes the plan's data and seed. */
     public record DataSettings(int batchSize, int maxLen, DataFormat format, BadRowPolicy badRows, long seed) {}
 
     private static final class Slot {
@@ -48,7 +49,8 @@ public final class FlightTransport implements Transport {
 
     private final TokenTable tokens;
     private final ServerOptions opts;
-    private final DataSettings data;
+    private final RunPlan.DataSettings data;
+    private final long seed;
     private final Consumer<String> log;
     private final BufferAllocator alloc = new RootAllocator();
     private final FlightServer server;
@@ -61,10 +63,16 @@ public final class FlightTransport implements Transport {
     private boolean done, closed;
     private long maxUploadBytes;
 
-    public FlightTransport(TokenTable tokens, ServerOptions opts, DataSettings data, Consumer<String> log) throws IOException {
+    public FlightTransport(TokenTable tokens, ServerOptions opts, DataSettings d, Consumer<String> log) throws IOException {
+        this(tokens, opts, new RunPlan.DataSettings(d.batchSize(), d.maxLen(), d.format(), d.badRows()), d.seed(), log);
+    }
+
+    /** {@code data} and the run's {@code seed}: what each client's package header tells it to build its data stream from. */
+    public FlightTransport(TokenTable tokens, ServerOptions opts, RunPlan.DataSettings data, long seed, Consumer<String> log) throws IOException {
         this.tokens = tokens;
         this.opts = opts;
         this.data = data;
+        this.seed = seed;
         this.log = log;
         this.slots = new Slot[tokens.size()];
         for (int i = 0; i < slots.length; i++) slots[i] = new Slot();
@@ -113,8 +121,7 @@ public final class FlightTransport implements Transport {
     Wire.Package packageHeader(int client) {
         ClientPackage p = pkg;
         if (p == null) return null;
-        return new Wire.Package(client, tokens.name(client), p.weights().config(), p.lora(), p.layers(), p.adapterLayers(),
-                p.emulatorLayers(), data.batchSize(), data.maxLen(), data.format(), data.badRows(), data.seed() * 1_000_003L + client);
+        return Wire.Package.of(client, tokens.name(client), p, data, RunPlan.clientSeed(seed, client));
     }
 
     List<WireTensor> packageTensors() {

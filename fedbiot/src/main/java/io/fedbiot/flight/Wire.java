@@ -7,7 +7,9 @@ import io.fedbiot.data.BadRowPolicy;
 import io.fedbiot.data.DataFormat;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.model.LoraConfig;
+import io.fedbiot.method.ClientPackage;
 import io.fedbiot.method.ClientTrainer;
+import io.fedbiot.method.RunPlan;
 
 import java.nio.charset.StandardCharsets;
 
@@ -28,7 +30,18 @@ public final class Wire {
 
     /** What a client needs besides the tensors to rebuild the compressed model and its data stream. */
     public record Package(int client, String name, LlamaConfig config, LoraConfig lora, int[] layers, int[] adapterLayers,
-                          int[] emulatorLayers, int batchSize, int maxLen, DataFormat format, BadRowPolicy badRows, long dataSeed) {}
+                          int[] emulatorLayers, int batchSize, int maxLen, DataFormat format, BadRowPolicy badRows, long dataSeed) {
+        /** Client k's header: package p's layers and the plan's data settings, flat as on the wire. */
+        static Package of(int client, String name, ClientPackage p, RunPlan.DataSettings d, long dataSeed) {
+            return new Package(client, name, p.weights().config(), p.lora(), p.layers(), p.adapterLayers(), p.emulatorLayers(),
+                    d.batchSize(), d.maxLen(), d.format(), d.badRows(), dataSeed);
+        }
+
+        /** The plan's data settings, read back on the client. */
+        public RunPlan.DataSettings dataSettings() {
+            return new RunPlan.DataSettings(batchSize, maxLen, format, badRows);
+        }
+    }
 
     /**
      * kind: round (train and upload), idle (poll again), done (the run is over). cursor: batches

@@ -13,8 +13,7 @@ import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.method.FedClient;
 import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.InProcessTransport;
-import io.fedbiot.method.Method;
-import io.fedbiot.method.Split;
+import io.fedbiot.method.RunPlan;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -118,8 +117,8 @@ final class FlightFixture {
                 TokenizedDataset ds = DatasetCache.load(dir.resolve("client" + k + ".json"), DataFormat.ALPACA, tok, d.maxLen(), d.badRows(), d.cache());
                 clients.add(new FedClient(k, new Batcher(ds, IntStream.range(0, ds.size()).toArray(), cfg.batchSize(), seed * 1_000_003L + k)::next));
             }
-            Split split = Split.of(Method.FEDBIOT, ck.config().nLayers(), cfg.adapter(), cfg.beta());
-            try (FederatedRun run = new FederatedRun(ck.weights(), split, exp.settings(Method.FEDBIOT, seed), new InProcessTransport(clients),
+            RunPlan.MethodRun mr = exp.plan(ck.config()).runs().get(0);
+            try (FederatedRun run = new FederatedRun(ck.weights(), mr.split(), mr.settings(), new InProcessTransport(clients),
                     new Batcher(pub, ps.train(), cfg.batchSize(), seed)::next, new FederatedRun.EvalData(List.of(), List.of()))) {
                 run.run(null);
                 return run.snapshot();

@@ -8,6 +8,7 @@ import io.fedbiot.method.Alignment;
 import io.fedbiot.method.ClientTrainer;
 import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.Method;
+import io.fedbiot.method.RunPlan;
 import io.fedbiot.method.Split;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ final class ProtocolHarness implements AutoCloseable {
         ServerOptions o = ServerOptions.loopback(2, deadline);
         if (tlsCert != null) o = o.withTls(tlsCert, tlsKey);
         transport = new FlightTransport(TokenTable.load(tokens), o,
-                new FlightTransport.DataSettings(2, 64, DataFormat.ALPACA, BadRowPolicy.SKIP, 3), log::add);
+                new RunPlan.DataSettings(2, 64, DataFormat.ALPACA, BadRowPolicy.SKIP), 3, log::add);
         var s = new FederatedRun.Settings(Method.FEDBIOT, LoraConfig.defaults(), 1, 0, new ClientTrainer.Settings(1, 1e-3f, 0.9f, 0.95f, 0f, 0f),
                 new Alignment.Settings(1, 1e-3f, 0.9f, 0.95f, 0f, 1f, false, true), 0, 1, 5);
         run = new FederatedRun(ck.weights(), split, s, transport, null, new FederatedRun.EvalData(List.of(), List.of()));

@@ -2,7 +2,6 @@ package io.fedbiot.engine.io;
 
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
-import io.fedbiot.engine.io.gguf.GgufLlamaReader;
 import io.fedbiot.engine.model.LlamaConfig;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.fedbiot.engine.tokenizer;
 
-import io.fedbiot.engine.io.gguf.GgufFile;
+import io.fedbiot.engine.io.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,9 +1,5 @@
 package io.fedbiot.engine.io;
 
-import io.fedbiot.engine.io.gguf.GgmlType;
-import io.fedbiot.engine.io.gguf.GgufFile;
-import io.fedbiot.engine.io.gguf.GgufTensorInfo;
-import io.fedbiot.engine.io.gguf.GgufValueType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -26,11 +26,14 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.fedbiot.kernels.cpu.NativeOp.*;
+
 /**
  * The native CPU backend: the C kernels of native/c called through FFM on host memory (any
  * {@link HostBuf}). Buffer sizes are checked here ({@link KernelChecks}; shapes by their records)
- * because C does not bounds-check; then one downcall runs the kernel on the library's fixed thread pool
- * (sized once per process, to the cores unless {@code fedbiot.native.threads} says otherwise).
+ * because C does not bounds-check; then one downcall ({@link NativeKernels#call}, which turns a failed
+ * status into IllegalArgumentException or OutOfMemoryError) runs the kernel on the library's fixed
+ * thread pool (sized once per process, to the cores unless {@code fedbiot.native.threads} says otherwise).
  */
 public final class CpuBackend implements Backend {
     private static final Map<Isa, CpuBackend> SHARED = new EnumMap<>(Isa.class);
@@ -63,13 +66,7 @@ public final class CpuBackend implements Backend {
         if (be == null) {
             NativeKernels k = NativeKernels.of(lib, isa);
             int want = Integer.getInteger("fedbiot.native.threads", Runtime.getRuntime().availableProcessors());
-            int n;
-            try {
-                n = (int) k.init.invokeExact(want);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-            be = new CpuBackend(k, isa, isa == lib.bestIsa(), n);
+            be = new CpuBackend(k, isa, isa == lib.bestIsa(), lib.init(want));
             SHARED.put(isa, be);
         }
         return Optional.of(be);
@@ -89,10 +86,8 @@ public final class CpuBackend implements Backend {
     public int[] gemmBlocking() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.JAVA_INT, 5);
-            k.gemmBlocking.invokeExact(out);
+            k.call(GEMM_BLOCKING, out);
             return out.toArray(ValueLayout.JAVA_INT);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
@@ -113,12 +108,6 @@ public final class CpuBackend implements Backend {
         return b == null ? MemorySegment.NULL : s(b, elems, op, name);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException("native kernel call failed", t);
-    }
-
     // ---- GEMM --------------------------------------------------------------------------
 
     @Override
@@ -126,66 +115,62 @@ public final class CpuBackend implements Backend {
         if (g.isEmpty()) return;
         MemorySegment c = s(C, g.spanC(), "gemm", "C");
         boolean readsAB = g.readsAB(alpha);
-        MemorySegment a = readsAB ? s(A, g.spanA(), "gemm", "A") : MemorySegment.NULL;   // C does not read them then
+        MemorySegment a = readsAB ? s(A, g.spanA(), "gemm", "A") : MemorySegment.NULL; // C does not read them then
         MemorySegment b = readsAB ? s(B, g.spanB(), "gemm", "B") : MemorySegment.NULL;
-        try {
-            k.gemm.invokeExact(g.batch(), g.transA() ? 1 : 0, g.transB() ? 1 : 0, g.M(), g.N(), g.K(), alpha, a, g.strideA(), b,
-                    g.strideB(), beta, c, g.strideC());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(GEMM, g.batch(), g.transA() ? 1 : 0, g.transB() ? 1 : 0, g.M(), g.N(), g.K(), alpha, a, g.strideA(), b,
+                g.strideB(), beta, c, g.strideC());
     }
 
     // ---- element-wise --------------------------------------------------------------------
 
     @Override
     public void fill(Buf x, long n, float value) {
-        try { k.fill.invokeExact(s(x, n, "fill", "x"), n, value); } catch (Throwable t) { throw rethrow(t); }
+        k.call(FILL, s(x, n, "fill", "x"), n, value);
     }
 
     @Override
     public void copy(Buf dst, Buf src, long n) {
-        try { k.copy.invokeExact(s(dst, n, "copy", "dst"), s(src, n, "copy", "src"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(COPY, s(dst, n, "copy", "dst"), s(src, n, "copy", "src"), n);
     }
 
     @Override
     public void add(Buf out, Buf a, Buf b, long n) {
-        try { k.add.invokeExact(s(out, n, "add", "out"), s(a, n, "add", "a"), s(b, n, "add", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(ADD, s(out, n, "add", "out"), s(a, n, "add", "a"), s(b, n, "add", "b"), n);
     }
 
     @Override
     public void mul(Buf out, Buf a, Buf b, long n) {
-        try { k.mul.invokeExact(s(out, n, "mul", "out"), s(a, n, "mul", "a"), s(b, n, "mul", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(MUL, s(out, n, "mul", "out"), s(a, n, "mul", "a"), s(b, n, "mul", "b"), n);
     }
 
     @Override
     public void mulAcc(Buf y, Buf a, Buf b, long n) {
-        try { k.mulAcc.invokeExact(s(y, n, "mulAcc", "y"), s(a, n, "mulAcc", "a"), s(b, n, "mulAcc", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(MUL_ACC, s(y, n, "mulAcc", "y"), s(a, n, "mulAcc", "a"), s(b, n, "mulAcc", "b"), n);
     }
 
     @Override
     public void scale(Buf out, Buf x, float sc, long n) {
-        try { k.scale.invokeExact(s(out, n, "scale", "out"), s(x, n, "scale", "x"), sc, n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SCALE, s(out, n, "scale", "out"), s(x, n, "scale", "x"), sc, n);
     }
 
     @Override
     public void axpy(Buf y, float alpha, Buf x, long n) {
-        try { k.axpy.invokeExact(s(y, n, "axpy", "y"), alpha, s(x, n, "axpy", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(AXPY, s(y, n, "axpy", "y"), alpha, s(x, n, "axpy", "x"), n);
     }
 
     @Override
     public void addScalar(Buf y, Buf sc, float factor, long n) {
-        try { k.addScalar.invokeExact(s(y, n, "addScalar", "y"), s(sc, 1, "addScalar", "s"), factor, n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(ADD_SCALAR, s(y, n, "addScalar", "y"), s(sc, 1, "addScalar", "s"), factor, n);
     }
 
     @Override
     public void sum(Buf out, Buf x, long n) {
-        try { k.sum.invokeExact(s(out, 1, "sum", "out"), s(x, n, "sum", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SUM, s(out, 1, "sum", "out"), s(x, n, "sum", "x"), n);
     }
 
     @Override
     public void sumSquares(Buf out, Buf x, long n) {
-        try { k.sumSquares.invokeExact(s(out, 1, "sumSquares", "out"), s(x, n, "sumSquares", "x"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SUM_SQUARES, s(out, 1, "sumSquares", "out"), s(x, n, "sumSquares", "x"), n);
     }
 
     // ---- embedding, RMSNorm, RoPE ----------------------------------------------------------
@@ -194,59 +179,35 @@ public final class CpuBackend implements Backend {
     public void embeddingForward(Embedding e, Buf out, Buf table, Buf ids) {
         int N = e.N(), C = e.C(), V = e.V();
         MemorySegment idSeg = s(ids, N, "embedding", "ids");
-        int bad;
-        try {
-            bad = (int) k.embeddingForward.invokeExact(s(out, (long) N * C, "embedding", "out"),
-                    s(table, (long) V * C, "embedding", "table"), idSeg, N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("embedding: token id", idSeg, bad, V);
+        k.call(EMBEDDING_FORWARD, s(out, (long) N * C, "embedding", "out"), s(table, (long) V * C, "embedding", "table"),
+                idSeg, N, C, V);
     }
 
     @Override
     public void embeddingBackward(Embedding e, Buf dTable, Buf dOut, Buf ids) {
         int N = e.N(), C = e.C();
         long V = e.V();
-        MemorySegment idSeg = s(ids, N, "embeddingBackward", "ids");
-        int bad;
-        try {
-            bad = (int) k.embeddingBackward.invokeExact(s(dTable, V * C, "embeddingBackward", "dTable"),
-                    s(dOut, (long) N * C, "embeddingBackward", "dOut"), idSeg, N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("embedding: token id", idSeg, bad, V);
-    }
-
-    private static IllegalArgumentException badId(String what, MemorySegment ids, int row, long V) {
-        return KernelChecks.outOfRange(what, ids.getAtIndex(ValueLayout.JAVA_INT, row), row, V);
+        if (N == 0) return;
+        String op = "embeddingBackward";
+        k.call(EMBEDDING_BACKWARD, s(dTable, V * C, op, "dTable"), s(dOut, (long) N * C, op, "dOut"), s(ids, N, op, "ids"), N, C, V);
     }
 
     @Override
     public void rmsnormForward(RmsNorm r, Buf y, Buf rstd, Buf x, Buf w) {
         int N = r.N(), C = r.C();
-        float eps = r.eps();
         long n = r.n();
-        try {
-            k.rmsnormForward.invokeExact(s(y, n, "rmsnorm", "y"), s(rstd, N, "rmsnorm", "rstd"), s(x, n, "rmsnorm", "x"),
-                    s(w, C, "rmsnorm", "w"), N, C, eps);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(RMSNORM_FORWARD, s(y, n, "rmsnorm", "y"), s(rstd, N, "rmsnorm", "rstd"), s(x, n, "rmsnorm", "x"),
+                s(w, C, "rmsnorm", "w"), N, C, r.eps());
     }
 
     @Override
     public void rmsnormBackward(RmsNorm r, Buf dx, Buf dw, Buf dy, Buf x, Buf w, Buf rstd) {
+        if (dx == null && dw == null) return;
         int N = r.N(), C = r.C();
         long n = r.n();
         String op = "rmsnormBackward";
-        try {
-            k.rmsnormBackward.invokeExact(o(dx, n, op, "dx"), o(dw, C, op, "dw"), s(dy, n, op, "dy"), s(x, n, op, "x"),
-                    s(w, C, op, "w"), s(rstd, N, op, "rstd"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(RMSNORM_BACKWARD, o(dx, n, op, "dx"), o(dw, C, op, "dw"), s(dy, n, op, "dy"), s(x, n, op, "x"),
+                s(w, C, op, "w"), s(rstd, N, op, "rstd"), N, C);
     }
 
     @Override
@@ -260,91 +221,59 @@ public final class CpuBackend implements Backend {
     }
 
     private void rope(Rope r, MemorySegment dst, MemorySegment src, boolean back) {
-        try {
-            k.rope.invokeExact(dst, src, r.B(), r.T(), r.H(), r.D(), r.pos0(), r.theta(),
-                    r.style() == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ROPE, dst, src, r.B(), r.T(), r.H(), r.D(), r.pos0(), r.theta(), r.style() == RopeStyle.INTERLEAVED ? 1 : 0, back ? 1 : 0);
     }
 
     // ---- attention -------------------------------------------------------------------------
 
     @Override
     public void attentionForward(Attention a, AttentionIo io) {
-        int B = a.B(), Tq = a.Tq(), Tk = a.Tk(), H = a.H(), G = a.G(), D = a.D();
-        float scale = a.scale();
         long nq = a.nq(), nkv = a.nkv();
-        Buf out = io.out(), lse = io.lse(), q = io.q(), kk = io.k(), v = io.v();
         String op = "attention";
-        try {
-            k.attentionForward.invokeExact(s(out, nq, op, "out"), s(lse, a.rows(), op, "lse"), s(q, nq, op, "q"),
-                    s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ATTENTION_FORWARD, s(io.out(), nq, op, "out"), s(io.lse(), a.rows(), op, "lse"), s(io.q(), nq, op, "q"),
+                s(io.k(), nkv, op, "k"), s(io.v(), nkv, op, "v"), a.B(), a.Tq(), a.Tk(), a.H(), a.G(), a.D(), a.scale());
     }
 
     @Override
     public void attentionBackward(Attention a, AttentionIo io, Buf dOut, AttentionGrads g) {
-        int B = a.B(), Tq = a.Tq(), Tk = a.Tk(), H = a.H(), G = a.G(), D = a.D();
-        float scale = a.scale();
+        if (g.none()) return;
         long nq = a.nq(), nkv = a.nkv();
-        Buf dq = g.dq(), dk = g.dk(), dv = g.dv(), out = io.out(), lse = io.lse(), q = io.q(), kk = io.k(), v = io.v();
         String op = "attentionBackward";
-        try {
-            k.attentionBackward.invokeExact(o(dq, nq, op, "dq"), o(dk, nkv, op, "dk"), o(dv, nkv, op, "dv"),
-                    s(dOut, nq, op, "dOut"), s(out, nq, op, "out"), s(lse, a.rows(), op, "lse"),
-                    s(q, nq, op, "q"), s(kk, nkv, op, "k"), s(v, nkv, op, "v"), B, Tq, Tk, H, G, D, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ATTENTION_BACKWARD, o(g.dq(), nq, op, "dq"), o(g.dk(), nkv, op, "dk"), o(g.dv(), nkv, op, "dv"),
+                s(dOut, nq, op, "dOut"), s(io.out(), nq, op, "out"), s(io.lse(), a.rows(), op, "lse"),
+                s(io.q(), nq, op, "q"), s(io.k(), nkv, op, "k"), s(io.v(), nkv, op, "v"), a.B(), a.Tq(), a.Tk(), a.H(), a.G(), a.D(),
+                a.scale());
     }
 
     // ---- SwiGLU, dropout, optimizers --------------------------------------------------------
 
     @Override
     public void swigluForward(Buf out, Buf a, Buf b, long n) {
-        try { k.swigluForward.invokeExact(s(out, n, "swiglu", "out"), s(a, n, "swiglu", "a"), s(b, n, "swiglu", "b"), n); } catch (Throwable t) { throw rethrow(t); }
+        k.call(SWIGLU_FORWARD, s(out, n, "swiglu", "out"), s(a, n, "swiglu", "a"), s(b, n, "swiglu", "b"), n);
     }
 
     @Override
     public void swigluBackward(Buf da, Buf db, Buf dOut, Buf a, Buf b, long n) {
+        if (da == null && db == null) return;
         String op = "swigluBackward";
-        try {
-            k.swigluBackward.invokeExact(o(da, n, op, "da"), o(db, n, op, "db"), s(dOut, n, op, "dOut"), s(a, n, op, "a"), s(b, n, op, "b"), n);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(SWIGLU_BACKWARD, o(da, n, op, "da"), o(db, n, op, "db"), s(dOut, n, op, "dOut"), s(a, n, op, "a"), s(b, n, op, "b"), n);
     }
 
     @Override
     public void dropout(Dropout d, Buf out, Buf mask, Buf x, long n) {
-        try {
-            k.dropout.invokeExact(s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, d.p(), d.seed());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(DROPOUT, s(out, n, "dropout", "out"), s(mask, n, "dropout", "mask"), s(x, n, "dropout", "x"), n, d.p(), d.seed());
     }
 
     @Override
     public void adamw(AdamWStep st, Buf p, Buf g, Buf m, Buf v, long n) {
-        try {
-            k.adamw.invokeExact(s(p, n, "adamw", "p"), s(g, n, "adamw", "g"), s(m, n, "adamw", "m"), s(v, n, "adamw", "v"), n,
-                    st.lr(), st.beta1(), st.beta2(), st.eps(), st.weightDecay(), st.step());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(ADAMW, s(p, n, "adamw", "p"), s(g, n, "adamw", "g"), s(m, n, "adamw", "m"), s(v, n, "adamw", "v"), n,
+                st.lr(), st.beta1(), st.beta2(), st.eps(), st.weightDecay(), st.step());
     }
 
     @Override
     public void sgd(SgdStep st, Buf p, Buf g, Buf buf, long n) {
-        try {
-            MemorySegment b = st.usesBuffer() ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
-            k.sgd.invokeExact(s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, st.lr(), st.momentum(), st.weightDecay());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        MemorySegment b = st.usesBuffer() ? s(buf, n, "sgd", "buf") : MemorySegment.NULL;
+        k.call(SGD, s(p, n, "sgd", "p"), s(g, n, "sgd", "g"), b, n, st.lr(), st.momentum(), st.weightDecay());
     }
 
     // ---- losses -----------------------------------------------------------------------------
@@ -354,14 +283,8 @@ public final class CpuBackend implements Backend {
         int N = r.N(), V = r.V();
         String op = "crossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
-        int bad;
-        try {
-            bad = (int) k.crossEntropyForward.invokeExact(s(loss, 1, op, "loss"), s(lse, N, op, "lse"),
-                    s(logits, (long) N * V, op, "logits"), tg, o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        k.call(CROSS_ENTROPY_FORWARD, s(loss, 1, op, "loss"), s(lse, N, op, "lse"), s(logits, r.n(), op, "logits"),
+                tg, o(mask, N, op, "mask"), N, V);
     }
 
     @Override
@@ -369,63 +292,43 @@ public final class CpuBackend implements Backend {
         int N = r.N(), V = r.V();
         String op = "crossEntropyBackward";
         MemorySegment tg = s(targets, N, op, "targets");
-        long nv = (long) N * V;
-        int bad;
-        try {
-            bad = (int) k.crossEntropyBackward.invokeExact(s(dLogits, nv, op, "dLogits"), s(dLoss, 1, op, "dLoss"),
-                    s(logits, nv, op, "logits"), s(lse, N, op, "lse"), tg, o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        long nv = r.n();
+        k.call(CROSS_ENTROPY_BACKWARD, s(dLogits, nv, op, "dLogits"), s(dLoss, 1, op, "dLoss"), s(logits, nv, op, "logits"),
+                s(lse, N, op, "lse"), tg, o(mask, N, op, "mask"), N, V);
     }
 
     @Override
     public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
         int N = r.N(), V = r.V();
         long nv = r.n();
-        try {
-            k.klForward.invokeExact(s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(KL_FORWARD, s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
     }
 
     @Override
     public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
+        if (dP == null && dQ == null) return;
         int N = r.N(), V = r.V();
         long nv = r.n();
         String op = "klBackward";
-        try {
-            k.klBackward.invokeExact(o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
-                    s(Q, nv, op, "Q"), o(mask, N, op, "mask"), N, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(KL_BACKWARD, o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
+                s(Q, nv, op, "Q"), o(mask, N, op, "mask"), N, V);
     }
 
     @Override
     public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
         int N = r.N(), C = r.V();
         long n = r.n();
-        try {
-            k.nmseForward.invokeExact(s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(NMSE_FORWARD, s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
     }
 
     @Override
     public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
+        if (dA == null && dB == null) return;
         int N = r.N(), C = r.V();
         long n = r.n();
         String op = "nmseBackward";
-        try {
-            k.nmseBackward.invokeExact(o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
-                    s(b, n, op, "b"), o(mask, N, op, "mask"), N, C);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        k.call(NMSE_BACKWARD, o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
+                s(b, n, op, "b"), o(mask, N, op, "mask"), N, C);
     }
 
     /**
@@ -445,14 +348,7 @@ public final class CpuBackend implements Backend {
         int N = shape.N(), C = shape.C(), V = shape.V();
         String op = "linearCrossEntropy";
         MemorySegment tg = s(targets, N, op, "targets");
-        int bad;
-        try {
-            bad = (int) k.linearCrossEntropy.invokeExact(s(loss, 1, op, "loss"), o(gh, (long) N * C, op, "gh"),
-                    o(gW, (long) V * C, op, "gW"), s(h, (long) N * C, op, "h"), s(W, (long) V * C, op, "W"), tg,
-                    o(mask, N, op, "mask"), N, C, V);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (bad >= 0) throw badId("cross-entropy: target id", tg, bad, V);
+        k.call(LINEAR_CROSS_ENTROPY, s(loss, 1, op, "loss"), o(gh, (long) N * C, op, "gh"), o(gW, (long) V * C, op, "gW"),
+                s(h, (long) N * C, op, "h"), s(W, (long) V * C, op, "W"), tg, o(mask, N, op, "mask"), N, C, V);
     }
 }

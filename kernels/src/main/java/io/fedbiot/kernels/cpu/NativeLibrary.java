@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -18,7 +19,8 @@ import java.nio.file.StandardCopyOption;
  * Finds and loads {@code libfedbiot_cpu.so} (built from native/c by the kernels module's Maven
  * build) once per process: the path in system property {@code fedbiot.native.lib}, else the copy
  * on the class path (extracted to a temporary file when it sits inside a jar). When it cannot be
- * loaded, {@link #unavailableReason()} says why, once, on stderr.
+ * loaded, {@link #unavailableReason()} says why, once, on stderr. Binds the library-wide functions
+ * of {@link NativeOp} (pool, ISA, error record); {@link NativeKernels} binds the kernels.
  */
 public final class NativeLibrary {
     /** Class-path location the build writes the library to. */
@@ -31,15 +33,23 @@ public final class NativeLibrary {
     private final SymbolLookup lookup;
     private final Path path;
     private final int bestIsa;
+    private final MethodHandle init, lastError, failAllocAfter;
 
     private NativeLibrary(SymbolLookup lookup, Path path) {
         this.lookup = lookup;
         this.path = path;
+        init = handle(NativeOp.INIT);
+        lastError = handle(NativeOp.LAST_ERROR);
+        failAllocAfter = handle(NativeOp.TEST_FAIL_ALLOC_AFTER);
         try {
-            this.bestIsa = (int) handle("fb_best_isa", FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+            this.bestIsa = (int) handle(NativeOp.BEST_ISA).invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("fb_best_isa failed", t);
         }
+    }
+
+    private MethodHandle handle(NativeOp op) {
+        return handle(op.symbol(null), op.descriptor);
     }
 
     /** The loaded library, or null when it is not available (the reason is logged once). */
@@ -95,6 +105,38 @@ public final class NativeLibrary {
     MethodHandle handle(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(lookup.find(name).orElseThrow(
                 () -> new IllegalStateException(path + " has no symbol " + name + " (stale library?)")), fd);
+    }
+
+    /** Starts the C thread pool once (threads includes the caller); returns the size it has. */
+    int init(int threads) {
+        try {
+            return (int) init.invokeExact(threads);
+        } catch (Throwable t) {
+            throw new IllegalStateException("fb_init failed", t);
+        }
+    }
+
+    /**
+     * {code, bytes asked, row} of the last failed kernel call on this thread, read once (the C
+     * record is per thread and cleared by the read): call it right after the failed call.
+     */
+    long[] lastError() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_LONG, 2);
+            int code = (int) lastError.invokeExact(out);
+            return new long[]{code, out.getAtIndex(ValueLayout.JAVA_LONG, 0), out.getAtIndex(ValueLayout.JAVA_LONG, 1)};
+        } catch (Throwable t) {
+            throw new IllegalStateException("fb_last_error failed", t);
+        }
+    }
+
+    /** Tests only: the C allocation after the next n (any thread) fails, once; n < 0 disables. */
+    void failAllocAfter(int n) {
+        try {
+            failAllocAfter.invokeExact(n);
+        } catch (Throwable t) {
+            throw new IllegalStateException("fb_test_fail_alloc_after failed", t);
+        }
     }
 
     /** Best instruction set of this CPU: see {@link Isa}. */

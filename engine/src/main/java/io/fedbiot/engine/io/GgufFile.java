@@ -1,7 +1,5 @@
-package io.fedbiot.engine.io.gguf;
+package io.fedbiot.engine.io;
 
-import io.fedbiot.engine.io.CheckpointFormatException;
-import io.fedbiot.engine.io.MappedFile;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,13 +1,7 @@
-package io.fedbiot.engine.io.gguf;
+package io.fedbiot.engine.io;
 
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
-import io.fedbiot.engine.io.Checkpoint;
-import io.fedbiot.engine.io.CheckpointFormat;
-import io.fedbiot.engine.io.CheckpointFormatException;
-import io.fedbiot.engine.io.LlamaTensors;
-import io.fedbiot.engine.io.TensorData;
-import io.fedbiot.engine.io.TensorSource;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.kernels.RopeStyle;
 

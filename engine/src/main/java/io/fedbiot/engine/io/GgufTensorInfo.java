@@ -1,4 +1,4 @@
-package io.fedbiot.engine.io.gguf;
+package io.fedbiot.engine.io;
 
 /**
  * One tensor entry of a GGUF file. {@code ne} is ggml's order (ne[0] is the contiguous dimension);

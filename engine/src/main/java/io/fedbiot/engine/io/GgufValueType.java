@@ -1,4 +1,4 @@
-package io.fedbiot.engine.io.gguf;
+package io.fedbiot.engine.io;
 
 /** GGUF metadata value types, by their id in the file. */
 public enum GgufValueType {

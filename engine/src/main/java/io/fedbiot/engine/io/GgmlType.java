@@ -1,4 +1,4 @@
-package io.fedbiot.engine.io.gguf;
+package io.fedbiot.engine.io;
 
 /**
  * ggml tensor types by id, with block size (elements) and block bytes where we know them, so that
