@@ -35,6 +35,7 @@ class KernelParityTest {
         all.addAll(AttentionCases.all());
         all.addAll(LossCases.all());
         all.addAll(OptimizerCases.all());
+        all.addAll(ClassifierCases.all());
         return all;
     }
 

@@ -1,5 +1,9 @@
 package io.fedbiot.kernels.cpu;
 
+import io.fedbiot.kernels.Rows;
+import io.fedbiot.kernels.RmsNorm;
+import io.fedbiot.kernels.GemmShape;
+import io.fedbiot.kernels.Embedding;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
@@ -62,18 +66,18 @@ class NativeBackendTest {
         for (Backend be : nativeBackends()) {
             try (Arena arena = Arena.ofShared()) {
                 Buf a6 = be.allocate(4L * 6, arena), b6 = be.allocate(4L * 6, arena), c4 = be.allocate(4L * 4, arena);
-                assertDoesNotThrow(() -> be.gemm(1, false, false, 2, 2, 3, 1f, a6, 0, b6, 0, 0f, c4, 0));
-                var e = assertThrows(IllegalArgumentException.class, () -> be.gemm(1, false, false, 2, 2, 4, 1f, a6, 0, b6, 0, 0f, c4, 0));
+                assertDoesNotThrow(() -> be.gemm(new GemmShape(1, false, false, 2, 2, 3, 0, 0, 0), 1f, a6, b6, 0f, c4));
+                var e = assertThrows(IllegalArgumentException.class, () -> be.gemm(new GemmShape(1, false, false, 2, 2, 4, 0, 0, 0), 1f, a6, b6, 0f, c4));
                 assertTrue(e.getMessage().contains("A has 24 bytes, needs 32"), e.getMessage());
-                assertThrows(IllegalArgumentException.class, () -> be.gemm(2, false, false, 2, 2, 3, 1f, a6, 0, b6, 0, 0f, c4, 4));
+                assertThrows(IllegalArgumentException.class, () -> be.gemm(new GemmShape(2, false, false, 2, 2, 3, 0, 0, 4), 1f, a6, b6, 0f, c4));
                 assertThrows(IllegalArgumentException.class, () -> be.add(c4, a6, b6, 5));
-                assertThrows(IllegalArgumentException.class, () -> be.rmsnormForward(a6, c4, a6, b6, 3, 3, 1e-5f));
+                assertThrows(IllegalArgumentException.class, () -> be.rmsnormForward(new RmsNorm(3, 3, 1e-5f), a6, c4, a6, b6));
                 Buf ids = uploadInts(be, new int[]{0, 7}, arena);
-                var bad = assertThrows(IllegalArgumentException.class, () -> be.embeddingForward(a6, b6, ids, 2, 3, 2));
+                var bad = assertThrows(IllegalArgumentException.class, () -> be.embeddingForward(new Embedding(2, 3, 2), a6, b6, ids));
                 assertTrue(bad.getMessage().contains("token id 7 at row 1"), bad.getMessage());
                 Buf tg = uploadInts(be, new int[]{-1, 0}, arena);
                 var badT = assertThrows(IllegalArgumentException.class,
-                        () -> be.crossEntropyForward(be.allocate(4, arena), be.allocate(8, arena), a6, tg, null, 2, 3));
+                        () -> be.crossEntropyForward(new Rows(2, 3), be.allocate(4, arena), be.allocate(8, arena), a6, tg, null));
                 assertTrue(badT.getMessage().contains("target id -1 at row 0"), badT.getMessage());
             }
         }
@@ -108,7 +112,7 @@ class NativeBackendTest {
                     double[] want = RefGemm.gemm(1, t[0], t[1], M, N, K, alpha, toDouble(a), 0, toDouble(b), 0, beta, toDouble(c), 0);
                     try (Arena arena = Arena.ofShared()) {
                         Buf C = beta == 0f ? poisoned(be, (long) M * N, arena) : upload(be, c, arena);
-                        be.gemm(1, t[0], t[1], M, N, K, alpha, upload(be, a, arena), 0, upload(be, b, arena), 0, beta, C, 0);
+                        be.gemm(new GemmShape(1, t[0], t[1], M, N, K, 0, 0, 0), alpha, upload(be, a, arena), upload(be, b, arena), beta, C);
                         assertClose(String.format("%s %dx%dx%d tA=%b tB=%b", be, M, N, K, t[0], t[1]), want, download(C),
                                 1e-4, 1e-5 * Math.sqrt(K));
                     }

@@ -1,5 +1,10 @@
 package io.fedbiot.kernels.cpu;
 
+import io.fedbiot.kernels.Rows;
+import io.fedbiot.kernels.Classifier;
+import io.fedbiot.kernels.AttentionIo;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.Attention;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +52,7 @@ class NativeOutOfMemoryTest {
                 Buf logits = upload(be, randn(r, N * V, 1), a), tg = uploadInts(be, r.ints(N, 0, V).toArray(), a);
                 Buf loss = be.allocate(4, a), lse = be.allocate(4L * N, a);
                 Supplier<float[]> run = () -> {
-                    be.crossEntropyForward(loss, lse, logits, tg, null, N, V);
+                    be.crossEntropyForward(new Rows(N, V), loss, lse, logits, tg, null);
                     return concat(download(loss), download(lse));
                 };
                 float[] want = run.get();
@@ -73,11 +78,11 @@ class NativeOutOfMemoryTest {
                 int nq = B * T * H * D, nkv = B * T * G * D;
                 Buf q = upload(be, randn(r, nq, 1), a), k = upload(be, randn(r, nkv, 1), a), v = upload(be, randn(r, nkv, 1), a);
                 Buf out = be.allocate(4L * nq, a), lse = be.allocate(4L * B * H * T, a), dOut = upload(be, randn(r, nq, 1), a);
-                be.attentionForward(out, lse, q, k, v, B, T, T, H, G, D, 0.25f);
+                be.attentionForward(new Attention(B, T, T, H, G, D, 0.25f), new AttentionIo(q, k, v, out, lse));
                 Buf dq = be.allocate(4L * nq, a), dk = be.allocate(4L * nkv, a), dv = be.allocate(4L * nkv, a);
                 Supplier<float[]> run = () -> {
                     for (Buf g : new Buf[]{dq, dk, dv}) be.fill(g, g.byteSize() / 4, 0f);
-                    be.attentionBackward(dq, dk, dv, dOut, out, lse, q, k, v, B, T, T, H, G, D, 0.25f);
+                    be.attentionBackward(new Attention(B, T, T, H, G, D, 0.25f), new AttentionIo(q, k, v, out, lse), dOut, new AttentionGrads(dq, dk, dv));
                     return concat(download(dq), download(dk), download(dv));
                 };
                 float[] want = run.get();
@@ -100,7 +105,7 @@ class NativeOutOfMemoryTest {
                 Buf h = upload(be, randn(r, N * C, 1), a), W = upload(be, randn(r, V * C, 0.5), a);
                 Buf tg = uploadInts(be, r.ints(N, 0, V).toArray(), a), loss = be.allocate(4, a), gh = be.allocate(4L * N * C, a);
                 Supplier<float[]> run = () -> {
-                    be.linearCrossEntropy(loss, gh, null, h, W, tg, null, N, C, V);
+                    be.linearCrossEntropy(new Classifier(N, C, V), loss, gh, null, h, W, tg, null);
                     return concat(download(loss), download(gh));
                 };
                 float[] want = run.get();

@@ -1,5 +1,11 @@
 package io.fedbiot.kernels.cpu;
 
+import io.fedbiot.kernels.RmsNorm;
+import io.fedbiot.kernels.GemmShape;
+import io.fedbiot.kernels.Classifier;
+import io.fedbiot.kernels.AttentionIo;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.Attention;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.testing.KernelTesting;
@@ -65,17 +71,16 @@ class NativeThreadCountTest {
                     for (boolean ta : new boolean[]{false, true})
                         for (boolean tb : new boolean[]{false, true}) {
                             Buf c = upload(be, randn(r, M * N, 1), a);
-                            be.gemm(1, ta, tb, M, N, K, 1f, upload(be, randn(r, M * K, 1), a), 0,
-                                    upload(be, randn(r, K * N, 1), a), 0, 0.5f, c, 0);
+                            be.gemm(new GemmShape(1, ta, tb, M, N, K, 0, 0, 0), 1f, upload(be, randn(r, M * K, 1), a), upload(be, randn(r, K * N, 1), a), 0.5f, c);
                             print(be, "gemm ta=" + ta + " tb=" + tb, c);
                         }
                     int B = 2, T = 70, H = 4, G = 2, D = 16;
                     Buf q = upload(be, randn(r, B * T * H * D, 1), a), k = upload(be, randn(r, B * T * G * D, 1), a);
                     Buf v = upload(be, randn(r, B * T * G * D, 1), a), out = be.allocate(4L * B * T * H * D, a);
                     Buf lse = be.allocate(4L * B * H * T, a);
-                    be.attentionForward(out, lse, q, k, v, B, T, T, H, G, D, 0.25f);
+                    be.attentionForward(new Attention(B, T, T, H, G, D, 0.25f), new AttentionIo(q, k, v, out, lse));
                     Buf dq = be.allocate(4L * B * T * H * D, a), dk = be.allocate(4L * B * T * G * D, a), dv = be.allocate(4L * B * T * G * D, a);
-                    be.attentionBackward(dq, dk, dv, upload(be, randn(r, B * T * H * D, 1), a), out, lse, q, k, v, B, T, T, H, G, D, 0.25f);
+                    be.attentionBackward(new Attention(B, T, T, H, G, D, 0.25f), new AttentionIo(q, k, v, out, lse), upload(be, randn(r, B * T * H * D, 1), a), new AttentionGrads(dq, dk, dv));
                     print(be, "attention out", out);
                     print(be, "attention lse", lse);
                     print(be, "attention dq", dq);
@@ -84,8 +89,8 @@ class NativeThreadCountTest {
                     int R = 700, C = 48;
                     Buf x = upload(be, randn(r, R * C, 1), a), w = upload(be, randn(r, C, 1), a);
                     Buf y = be.allocate(4L * R * C, a), rstd = be.allocate(4L * R, a), dx = be.allocate(4L * R * C, a), dw = be.allocate(4L * C, a);
-                    be.rmsnormForward(y, rstd, x, w, R, C, 1e-5f);
-                    be.rmsnormBackward(dx, dw, upload(be, randn(r, R * C, 1), a), x, w, rstd, R, C);
+                    be.rmsnormForward(new RmsNorm(R, C, 1e-5f), y, rstd, x, w);
+                    be.rmsnormBackward(new RmsNorm(R, C, 1e-5f), dx, dw, upload(be, randn(r, R * C, 1), a), x, w, rstd);
                     print(be, "rmsnorm y", y);
                     print(be, "rmsnorm dx", dx);
                     print(be, "rmsnorm dw", dw);
@@ -93,10 +98,10 @@ class NativeThreadCountTest {
                     Buf h = upload(be, randn(r, R * C, 1), a), W = upload(be, randn(r, V * C, 0.5), a);
                     Buf tg = uploadInts(be, r.ints(R, 0, V).toArray(), a);
                     Buf loss = be.allocate(4, a), gh = be.allocate(4L * R * C, a), gW = be.allocate(4L * V * C, a);
-                    be.linearCrossEntropy(loss, gh, null, h, W, tg, null, R, C, V);
+                    be.linearCrossEntropy(new Classifier(R, C, V), loss, gh, null, h, W, tg, null);
                     print(be, "linearCrossEntropy fused loss", loss);
                     print(be, "linearCrossEntropy fused gh", gh);
-                    be.linearCrossEntropy(loss, gh, gW, h, W, tg, null, R, C, V);
+                    be.linearCrossEntropy(new Classifier(R, C, V), loss, gh, gW, h, W, tg, null);
                     print(be, "linearCrossEntropy with gW loss", loss);
                     print(be, "linearCrossEntropy with gW gh", gh);
                     print(be, "linearCrossEntropy with gW gW", gW);

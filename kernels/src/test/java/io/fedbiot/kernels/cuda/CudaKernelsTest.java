@@ -1,5 +1,10 @@
 package io.fedbiot.kernels.cuda;
 
+import io.fedbiot.kernels.Rows;
+import io.fedbiot.kernels.GemmShape;
+import io.fedbiot.kernels.AttentionIo;
+import io.fedbiot.kernels.AttentionGrads;
+import io.fedbiot.kernels.Attention;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.ref.RefAttention;
@@ -81,15 +86,15 @@ class CudaKernelsTest {
             Buf kb = bf ? uploadBf16(be, k, arena) : upload(be, k, arena);
             Buf vb = bf ? uploadBf16(be, v, arena) : upload(be, v, arena);
             Buf out = poisoned(be, nq, arena), lse = poisoned(be, (long) B * H * Tq, arena);
-            if (bf) be.attentionForwardBf16(out, lse, qb, kb, vb, B, Tq, Tk, H, G, D, (float) scale);
-            else be.attentionForward(out, lse, qb, kb, vb, B, Tq, Tk, H, G, D, (float) scale);
+            if (bf) be.attentionForwardBf16(new Attention(B, Tq, Tk, H, G, D, (float) scale), new AttentionIo(qb, kb, vb, out, lse));
+            else be.attentionForward(new Attention(B, Tq, Tk, H, G, D, (float) scale), new AttentionIo(qb, kb, vb, out, lse));
             assertClose(what + " out", wantOut, download(out), 1e-3, 1e-4);
             assertClose(what + " lse", wantLse, download(lse), 1e-4, 1e-4);
             // Gradients accumulate: start from ones and expect ones + the reference.
             Buf dq = upload(be, ones(nq), arena), dk = upload(be, ones(nkv), arena), dv = upload(be, ones(nkv), arena);
             Buf dob = upload(be, dOut, arena);
-            if (bf) be.attentionBackwardBf16(dq, dk, dv, dob, out, lse, qb, kb, vb, B, Tq, Tk, H, G, D, (float) scale);
-            else be.attentionBackward(dq, dk, dv, dob, out, lse, qb, kb, vb, B, Tq, Tk, H, G, D, (float) scale);
+            if (bf) be.attentionBackwardBf16(new Attention(B, Tq, Tk, H, G, D, (float) scale), new AttentionIo(qb, kb, vb, out, lse), dob, new AttentionGrads(dq, dk, dv));
+            else be.attentionBackward(new Attention(B, Tq, Tk, H, G, D, (float) scale), new AttentionIo(qb, kb, vb, out, lse), dob, new AttentionGrads(dq, dk, dv));
             assertClose(what + " dq", plusOne(wantGrads[0]), download(dq), 2e-3, 2e-4);
             assertClose(what + " dk", plusOne(wantGrads[1]), download(dk), 2e-3, 2e-4);
             assertClose(what + " dv", plusOne(wantGrads[2]), download(dv), 2e-3, 2e-4);
@@ -120,8 +125,7 @@ class CudaKernelsTest {
                         0, new double[batch * M * N], (long) M * N);
                 try (Arena arena = Arena.ofShared()) {
                     Buf C = poisoned(be, batch * M * N, arena);
-                    be.gemmBf16(batch, ta, tb, M, N, K, 1f, uploadBf16(be, A, arena), (long) M * K,
-                            uploadBf16(be, B, arena), 0, 0f, C, (long) M * N);
+                    be.gemmBf16(new GemmShape(batch, ta, tb, M, N, K, (long) M * K, 0, (long) M * N), 1f, uploadBf16(be, A, arena), uploadBf16(be, B, arena), 0f, C);
                     assertClose("bf16 gemm ta " + ta + " tb " + tb, want, download(C), 1e-4, 1e-3);
                 }
             }
@@ -177,7 +181,7 @@ class CudaKernelsTest {
         double want = RefLosses.crossEntropy(toDouble(logits), t, mask, N, V);
         try (Arena arena = Arena.ofShared()) {
             Buf loss = poisoned(be, 1, arena), lse = poisoned(be, N, arena);
-            be.crossEntropyForward(loss, lse, upload(be, logits, arena), uploadInts(be, t, arena), upload(be, mask, arena), N, V);
+            be.crossEntropyForward(new Rows(N, V), loss, lse, upload(be, logits, arena), uploadInts(be, t, arena), upload(be, mask, arena));
             assertClose("CE V=32000", want, download(loss)[0], 1e-5, 1e-5);
             assertClose("lse V=32000", RefLosses.rowLse(toDouble(logits), N, V), download(lse), 1e-5, 1e-5);
         }
@@ -193,7 +197,7 @@ class CudaKernelsTest {
                 1, toDouble(C), 0);
         try (Arena arena = Arena.ofShared()) {
             Buf cb = upload(be, C, arena);
-            be.gemm(batch, false, false, M, N, K, 1f, upload(be, A, arena), (long) M * K, upload(be, B, arena), (long) K * N, 1f, cb, 0);
+            be.gemm(new GemmShape(batch, false, false, M, N, K, (long) M * K, (long) K * N, 0), 1f, upload(be, A, arena), upload(be, B, arena), 1f, cb);
             assertClose("gemm strideC 0", want, download(cb), 1e-5, 1e-5);
         }
     }

@@ -1,5 +1,6 @@
 package io.fedbiot.kernels.cuda;
 
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.ref.RefGemm;
@@ -44,7 +45,7 @@ class GemmBindingsTest {
                         -1, toDouble(C), (long) M * N);
                 try (Arena arena = Arena.ofShared()) {
                     Buf ab = upload(be, A, arena), bb = upload(be, B, arena), cb = upload(be, C, arena);
-                    ColumnMajorGemm g = RowMajorGemm.toColumnMajor(batch, ta, tb, M, N, K, (long) M * K, 0, (long) M * N);
+                    ColumnMajorGemm g = RowMajorGemm.toColumnMajor(new GemmShape(batch, ta, tb, M, N, K, (long) M * K, 0, (long) M * N));
                     gemm.sgemm(g, 0.5f, DevBuf.of(bb, be), DevBuf.of(ab, be), -1f, DevBuf.of(cb, be));
                     assertClose(gemm.description() + " ta " + ta + " tb " + tb, want, download(cb), 1e-5, 1e-5);
                 }

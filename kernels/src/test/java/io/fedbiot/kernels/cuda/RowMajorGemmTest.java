@@ -1,5 +1,6 @@
 package io.fedbiot.kernels.cuda;
 
+import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.ref.RefGemm;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +49,7 @@ class RowMajorGemmTest {
                         double[] C = toDouble(randn(r, (int) (batch * sc), 1));
                         double alpha = 0.5, beta = 2;
                         double[] want = RefGemm.gemm(batch, ta, tb, M, N, K, alpha, A, sa, B, sb, beta, C, sc);
-                        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(batch, ta, tb, M, N, K, sa, sb, sc);
+                        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(new GemmShape(batch, ta, tb, M, N, K, sa, sb, sc));
                         // Operands swapped: cuBLAS's A is the caller's B.
                         double[] got = columnMajorGemm(g, alpha, B, A, beta, C);
                         String what = "M" + M + " N" + N + " K" + K + " batch" + batch + " ta " + ta + " tb " + tb;
@@ -58,7 +59,7 @@ class RowMajorGemmTest {
 
     @Test
     void broadcastOperandKeepsStrideZero() {
-        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(4, false, true, 6, 5, 3, 18, 0, 30);
+        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(new GemmShape(4, false, true, 6, 5, 3, 18, 0, 30));
         assertEquals(0, g.strideA(), "the caller's broadcast B becomes cuBLAS's A");
         assertEquals(18, g.strideB());
         assertEquals(30, g.strideC());
@@ -70,8 +71,8 @@ class RowMajorGemmTest {
 
     @Test
     void leadingDimensionsNeverZero() {
-        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(1, false, false, 0, 0, 0, 0, 0, 0);
+        ColumnMajorGemm g = RowMajorGemm.toColumnMajor(new GemmShape(1, false, false, 0, 0, 0, 0, 0, 0));
         assertTrue(g.lda() >= 1 && g.ldb() >= 1 && g.ldc() >= 1);
-        assertThrows(IllegalArgumentException.class, () -> RowMajorGemm.toColumnMajor(1, false, false, -1, 2, 2, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> RowMajorGemm.toColumnMajor(new GemmShape(1, false, false, -1, 2, 2, 0, 0, 0)));
     }
 }

@@ -1,11 +1,6 @@
-package io.fedbiot.kernels.jvm;
+package io.fedbiot.kernels;
 
-import io.fedbiot.kernels.Backend;
-import io.fedbiot.kernels.Buf;
 import io.fedbiot.kernels.ref.RefElementwise;
-import io.fedbiot.kernels.testing.KernelTesting;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.util.List;
@@ -19,19 +14,23 @@ import static io.fedbiot.kernels.testing.KernelTesting.upload;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** AdamW and SGD: several steps against the float64 reference, every state buffer compared. */
-class OptimizerKernelsTest {
+final class OptimizerCases {
+    private OptimizerCases() {}
+
+    static List<ParityCase> all() {
+        return List.of(
+                new ParityCase("adamw", "several steps, every state buffer", OptimizerCases::adamwFollowsReferenceOverSeveralSteps),
+                new ParityCase("adamw", "step 0 is refused", OptimizerCases::adamwRejectsStepZero),
+                new ParityCase("sgd", "without momentum: null buffer", OptimizerCases::sgdWithoutMomentumTakesNullBuffer),
+                new ParityCase("sgd", "with momentum: several steps", OptimizerCases::sgdWithMomentumFollowsReference));
+    }
+
     static final int[] SIZES = {1, 3, 7, 17, 33, 1000, 100003, 300007};
     static final int STEPS = 5;
     // Each step moves p by about lr; float32 rounding of p, m, v stays far below these.
     static final double RTOL = 1e-5, ATOL = 1e-6;
 
-    static List<Backend> backends() {
-        return KernelTesting.backends();
-    }
-
-    @ParameterizedTest
-    @MethodSource("backends")
-    void adamwFollowsReferenceOverSeveralSteps(Backend be) {
+    static void adamwFollowsReferenceOverSeveralSteps(Backend be) {
         Random r = new Random(21);
         float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
         try (Arena arena = Arena.ofShared()) {
@@ -47,7 +46,7 @@ class OptimizerKernelsTest {
                         Buf P = upload(be, p, arena), M = upload(be, m, arena), V = upload(be, v, arena);
                         for (int step = firstStep; step < firstStep + STEPS; step++) {
                             float[] g = randn(r, n, 0.01);
-                            be.adamw(P, upload(be, g, arena), M, V, n, lr, b1, b2, eps, wd, step);
+                            be.adamw(new AdamWStep(lr, b1, b2, eps, wd, step), P, upload(be, g, arena), M, V, n);
                             RefElementwise.adamw(pd, toDouble(g), md, vd, lr, b1, b2, eps, wd, step);
                             String at = "adamw n=" + n + " wd=" + wd + " step=" + step;
                             assertClose(at + " p", pd, download(P), RTOL, ATOL);
@@ -60,19 +59,15 @@ class OptimizerKernelsTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("backends")
-    void adamwRejectsStepZero(Backend be) {
+    static void adamwRejectsStepZero(Backend be) {
         try (Arena arena = Arena.ofShared()) {
             Buf x = upload(be, new float[4], arena);
             assertThrows(IllegalArgumentException.class,
-                    () -> be.adamw(x, x, x, x, 4, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0));
+                    () -> be.adamw(new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0), x, x, x, x, 4));
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("backends")
-    void sgdWithoutMomentumTakesNullBuffer(Backend be) {
+    static void sgdWithoutMomentumTakesNullBuffer(Backend be) {
         Random r = new Random(22);
         float lr = 0.05f;
         try (Arena arena = Arena.ofShared()) {
@@ -83,7 +78,7 @@ class OptimizerKernelsTest {
                     Buf P = upload(be, p, arena);
                     for (int step = 0; step < STEPS; step++) {
                         float[] g = randn(r, n, 1);
-                        be.sgd(P, upload(be, g, arena), null, n, lr, 0f, wd);
+                        be.sgd(new SgdStep(lr, 0f, wd), P, upload(be, g, arena), null, n);
                         RefElementwise.sgd(pd, toDouble(g), null, lr, 0, wd);
                         assertClose("sgd n=" + n + " wd=" + wd + " step=" + step, pd, download(P), RTOL, ATOL);
                     }
@@ -92,9 +87,7 @@ class OptimizerKernelsTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("backends")
-    void sgdWithMomentumFollowsReference(Backend be) {
+    static void sgdWithMomentumFollowsReference(Backend be) {
         Random r = new Random(23);
         float lr = 0.05f, mu = 0.9f;
         try (Arena arena = Arena.ofShared()) {
@@ -105,7 +98,7 @@ class OptimizerKernelsTest {
                     Buf P = upload(be, p, arena), BUF = upload(be, new float[n], arena);
                     for (int step = 0; step < STEPS; step++) {
                         float[] g = randn(r, n, 1);
-                        be.sgd(P, upload(be, g, arena), BUF, n, lr, mu, wd);
+                        be.sgd(new SgdStep(lr, mu, wd), P, upload(be, g, arena), BUF, n);
                         RefElementwise.sgd(pd, toDouble(g), bufd, lr, mu, wd);
                         String at = "sgd momentum n=" + n + " wd=" + wd + " step=" + step;
                         assertClose(at + " p", pd, download(P), RTOL, ATOL);

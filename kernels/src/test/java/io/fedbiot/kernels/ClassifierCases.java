@@ -1,11 +1,8 @@
-package io.fedbiot.kernels.jvm;
+package io.fedbiot.kernels;
 
-import io.fedbiot.kernels.Backend;
-import io.fedbiot.kernels.Buf;
-import io.fedbiot.kernels.RowChunkedCrossEntropy;
-import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 import java.util.Random;
 
 import static io.fedbiot.kernels.testing.KernelTesting.*;
@@ -13,11 +10,20 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Backend.linearCrossEntropy (classifier + cross-entropy, logits never stored) against a float64
- * reference of logits = h W^T, the masked mean cross-entropy and its gradients, on every backend.
- * Shapes cross the native row blocks (256) and vocabulary chunks (1024) with partial ones; the
- * largest makes the per-block GEMMs big enough to be threaded, were they not nested.
+ * reference of logits = h W^T, the masked mean cross-entropy and its gradients. Shapes cross the
+ * native row blocks (256) and vocabulary chunks (1024) with partial ones; the largest makes the
+ * per-block GEMMs big enough to be threaded, were they not nested.
  */
-class LinearCrossEntropyTest {
+final class ClassifierCases {
+    private ClassifierCases() {}
+
+    static List<ParityCase> all() {
+        return List.of(
+                new ParityCase("linearCrossEntropy", "loss, gh and gW against float64, masks", ClassifierCases::lossAndGradientsMatchFloat64),
+                new ParityCase("linearCrossEntropy", "row-chunked default: every chunk size carries the global mean", ClassifierCases::rowChunksCarryTheGlobalMean),
+                new ParityCase("linearCrossEntropy", "a bad target names its id and row", ClassifierCases::badTargetIsNamed));
+    }
+
 
     /** {loss, gh [N,C], gW [V,C]} in float64. */
     private static double[][] reference(float[] h, float[] W, int[] tg, float[] mask, int N, int C, int V) {
@@ -50,11 +56,10 @@ class LinearCrossEntropyTest {
         return new double[][]{{sm == 0 ? 0 : loss / sm}, gh, gW};
     }
 
-    @Test
-    void lossAndGradientsMatchFloat64() {
+    static void lossAndGradientsMatchFloat64(Backend be) {
         Random rnd = new Random(31);
         int[][] shapes = {{5, 7, 11}, {37, 13, 3000}, {300, 9, 1030}, {1, 16, 2049}, {600, 64, 2100}};
-        for (Backend be : backends()) {
+        {
             for (int[] sh : shapes) {
                 int N = sh[0], C = sh[1], V = sh[2];
                 float[] h = randn(rnd, N * C, 1), W = randn(rnd, V * C, 0.5);
@@ -68,16 +73,14 @@ class LinearCrossEntropyTest {
                     double[][] want = reference(h, W, tg, m, N, C, V);
                     try (Arena arena = Arena.ofShared()) {
                         Buf loss = poisoned(be, 1, arena), gh = poisoned(be, (long) N * C, arena), gW = poisoned(be, (long) V * C, arena);
-                        be.linearCrossEntropy(loss, gh, gW, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena),
-                                m == null ? null : upload(be, m, arena), N, C, V);
+                        be.linearCrossEntropy(new Classifier(N, C, V), loss, gh, gW, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena), m == null ? null : upload(be, m, arena));
                         String w = be.name() + " N" + N + " C" + C + " V" + V + (m == null ? " unmasked" : " masked");
                         assertClose(w + " loss", want[0], download(loss), 1e-5, 1e-5);
                         assertClose(w + " gh", want[1], download(gh), 1e-3, 1e-5);
                         assertClose(w + " gW", want[2], download(gW), 1e-3, 1e-5);
                         // Only the loss (inference): gradients skipped.
                         Buf loss2 = poisoned(be, 1, arena);
-                        be.linearCrossEntropy(loss2, null, null, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena),
-                                m == null ? null : upload(be, m, arena), N, C, V);
+                        be.linearCrossEntropy(new Classifier(N, C, V), loss2, null, null, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena), m == null ? null : upload(be, m, arena));
                         assertClose(w + " loss without gradients", want[0], download(loss2), 1e-5, 1e-5);
                     }
                 }
@@ -89,8 +92,7 @@ class LinearCrossEntropyTest {
      * The row-chunked composition every backend falls back to (the native one with gW): chunks of
      * 1, 3 and 7 rows, a chunk whose rows are all masked out, a partial last chunk, all rows masked.
      */
-    @Test
-    void rowChunksCarryTheGlobalMean() {
+    static void rowChunksCarryTheGlobalMean(Backend be) {
         Random rnd = new Random(37);
         int N = 20, C = 6, V = 50;
         float[] h = randn(rnd, N * C, 1), W = randn(rnd, V * C, 0.5);
@@ -98,14 +100,13 @@ class LinearCrossEntropyTest {
         float[] mask = new float[N];
         for (int n = 0; n < N; n++) mask[n] = n >= 3 && n < 6 ? 0f : 0.5f + n % 3;
         float[] none = new float[N];
-        for (Backend be : backends())
             for (int R : new int[]{1, 3, 7, 20, 64})
                 for (float[] m : new float[][]{mask, null, none}) {
                     double[][] want = reference(h, W, tg, m, N, C, V);
                     try (Arena arena = Arena.ofShared()) {
                         Buf loss = poisoned(be, 1, arena), gh = poisoned(be, (long) N * C, arena), gW = poisoned(be, (long) V * C, arena);
-                        RowChunkedCrossEntropy.run(be, loss, gh, gW, upload(be, h, arena), upload(be, W, arena), uploadInts(be, tg, arena),
-                                m == null ? null : upload(be, m, arena), N, C, V, R);
+                        RowChunkedCrossEntropy.run(be, new Classifier(N, C, V), loss, gh, gW, upload(be, h, arena), upload(be, W, arena),
+                                uploadInts(be, tg, arena), m == null ? null : upload(be, m, arena), R);
                         String w = be.name() + " R" + R + (m == null ? " unmasked" : m == none ? " all masked" : " masked");
                         assertClose(w + " loss", want[0], download(loss), 1e-5, 1e-5);
                         assertClose(w + " gh", want[1], download(gh), 1e-4, 1e-6);
@@ -117,13 +118,11 @@ class LinearCrossEntropyTest {
         assertEquals(2048, RowChunkedCrossEntropy.rowsPerChunk(4096, 512));
     }
 
-    @Test
-    void badTargetIsNamed() {
-        for (Backend be : backends()) {
+    static void badTargetIsNamed(Backend be) {
+        {
             try (Arena arena = Arena.ofShared()) {
                 Buf h = upload(be, new float[6], arena), W = upload(be, new float[12], arena);
-                var e = assertThrows(IllegalArgumentException.class, () -> be.linearCrossEntropy(upload(be, new float[1], arena),
-                        null, null, h, W, uploadInts(be, new int[]{1, 4}, arena), null, 2, 3, 4));
+                var e = assertThrows(IllegalArgumentException.class, () -> be.linearCrossEntropy(new Classifier(2, 3, 4), upload(be, new float[1], arena), null, null, h, W, uploadInts(be, new int[]{1, 4}, arena), null));
                 assertTrue(e.getMessage().contains("target id 4 at row 1"), be.name() + ": " + e.getMessage());
             }
         }
