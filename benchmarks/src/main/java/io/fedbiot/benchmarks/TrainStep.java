@@ -67,6 +67,7 @@ final class TrainStep implements AutoCloseable {
                 LoraSet lora = LoraSet.create(config, new LoraConfig(LORA_RANK, 16f, 0f, EnumSet.of(LoraTarget.WQ, LoraTarget.WV)),
                         new int[]{L - 2, L - 1}, be, arena, new Rng(2));
                 model.attach(lora);
+                for (Tensor t : lora.params().targets()) t.requiresGrad(true);   // this benchmark owns them
                 trainable.add(lora.params().flat());
             }
             case "forward" -> { }

@@ -27,10 +27,10 @@ final class Bf16Linear {
         be.toBf16(xb.buf(), x.buf(), (long) M * K);
         Tensor out = Tensor.zeros(be, Checks.withLast(x.shape(), N));
         be.gemmBf16(GemmShape.of(false, true, M, N, K), 1f, xb.buf(), w.buf(), 0f, out.buf());
-        return Autograd.record("linear_bf16", out, new Tensor[]{x}, new Tensor[]{w}, (g, gi) -> {
+        return Autograd.record("linear_bf16", out, new Tensor[]{x}, new Tensor[]{w}, (g, gi, s) -> {
             Tensor gb = Tensor.zeros(be, DType.BF16, StepScope.current(), M, N);
             be.toBf16(gb.buf(), g.buf(), (long) M * N);
-            be.gemmBf16(GemmShape.of(M, K, N), 1f, gb.buf(), w.buf(), 1f, gi[0].buf());
+            be.gemmBf16(GemmShape.of(M, K, N), 1f, gb.buf(), s[0].buf(), 1f, gi[0].buf());
         });
     }
 }

@@ -42,9 +42,9 @@ public final class Linalg {
         int[] outShape = ta ? new int[]{M, N} : Checks.withLast(a.shape(), N);
         Tensor out = Tensor.zeros(be, outShape);
         be.gemm(GemmShape.of(ta, tb, M, N, K), 1f, a.buf(), b.buf(), 0f, out.buf());
-        return Autograd.record("matmul", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
-            if (gi[0] != null) gradA(be, 1, ta, tb, M, N, K, g, b, 0, gi[0], 0);
-            if (gi[1] != null) gradB(be, 1, ta, tb, M, N, K, g, a, 0, gi[1], 0);
+        return Autograd.record("matmul", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi, s) -> {
+            if (gi[0] != null) gradA(be, 1, ta, tb, M, N, K, g, s[1], 0, gi[0], 0);
+            if (gi[1] != null) gradB(be, 1, ta, tb, M, N, K, g, s[0], 0, gi[1], 0);
         });
     }
 
@@ -56,13 +56,14 @@ public final class Linalg {
         long sa = (long) M * K, sb = (long) K * N, sc = (long) M * N;
         Tensor out = Tensor.zeros(be, bt, M, N);
         be.gemm(new GemmShape(bt, ta, tb, M, N, K, sa, sb, sc), 1f, a.buf(), b.buf(), 0f, out.buf());
-        return Autograd.record("bmm", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi) -> {
-            if (gi[0] != null) gradA(be, bt, ta, tb, M, N, K, g, b, sb, gi[0], sa);
-            if (gi[1] != null) gradB(be, bt, ta, tb, M, N, K, g, a, sa, gi[1], sb);
+        return Autograd.record("bmm", out, new Tensor[]{a, b}, savedFor(a, b), (g, gi, s) -> {
+            if (gi[0] != null) gradA(be, bt, ta, tb, M, N, K, g, s[1], sb, gi[0], sa);
+            if (gi[1] != null) gradB(be, bt, ta, tb, M, N, K, g, s[0], sa, gi[1], sb);
         });
     }
 
     // dA needs B and dB needs A: a frozen weight's product keeps only the weight, not its input.
+    // saved[0] is A (kept when B needs a gradient), saved[1] is B.
     static Tensor[] savedFor(Tensor a, Tensor b) {
         return new Tensor[]{b.requiresGrad() ? a : null, a.requiresGrad() ? b : null};
     }

@@ -26,8 +26,8 @@ public final class Losses {
         Tensor lse = Tensor.zeros(be, N);
         Buf m = mask == null ? null : mask.buf();
         be.crossEntropyForward(new Rows(N, V), loss.buf(), lse.buf(), logits.buf(), targets.buf(), m);
-        return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, new Tensor[]{logits, lse, targets, mask}, (g, gi) ->
-                be.crossEntropyBackward(new Rows(N, V), gi[0].buf(), g.buf(), logits.buf(), lse.buf(), targets.buf(), m));
+        return Autograd.record("crossEntropy", loss, new Tensor[]{logits, targets, mask}, new Tensor[]{logits, lse, targets, mask}, (g, gi, s) ->
+                be.crossEntropyBackward(new Rows(N, V), gi[0].buf(), g.buf(), s[0].buf(), s[1].buf(), s[2].buf(), Tensor.bufOrNull(s[3])));
     }
 
     /**
@@ -51,10 +51,10 @@ public final class Losses {
         Tensor gh = needH ? Tensor.zeros(be, N, C) : null, gw = needW ? Tensor.zeros(be, V, C) : null;
         be.linearCrossEntropy(new Classifier(N, C, V), loss.buf(), gh == null ? null : gh.buf(), gw == null ? null : gw.buf(),
                 h.buf(), w.buf(), targets.buf(), mask == null ? null : mask.buf());
-        return Autograd.record("linearCrossEntropy", loss, new Tensor[]{h, w, targets, mask}, new Tensor[]{gh, gw}, (g, gi) -> {
+        return Autograd.record("linearCrossEntropy", loss, new Tensor[]{h, w, targets, mask}, new Tensor[]{gh, gw}, (g, gi, s) -> {
             // gi += g[0] * stash, as a [1,1] x [1,n] GEMM so the scalar never leaves the backend
-            if (gi[0] != null) be.gemm(GemmShape.of(1, N * C, 1), 1f, g.buf(), gh.buf(), 1f, gi[0].buf());
-            if (gi[1] != null) be.gemm(GemmShape.of(1, V * C, 1), 1f, g.buf(), gw.buf(), 1f, gi[1].buf());
+            if (gi[0] != null) be.gemm(GemmShape.of(1, N * C, 1), 1f, g.buf(), s[0].buf(), 1f, gi[0].buf());
+            if (gi[1] != null) be.gemm(GemmShape.of(1, V * C, 1), 1f, g.buf(), s[1].buf(), 1f, gi[1].buf());
         });
     }
 
@@ -68,8 +68,8 @@ public final class Losses {
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
         be.klForward(new Rows(N, V), out.buf(), p.buf(), q.buf(), m);
-        return Autograd.record("kl", out, new Tensor[]{p, q, mask}, new Tensor[]{p, q, mask}, (g, gi) -> be.klBackward(
-                new Rows(N, V), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), p.buf(), q.buf(), m));
+        return Autograd.record("kl", out, new Tensor[]{p, q, mask}, new Tensor[]{p, q, mask}, (g, gi, s) -> be.klBackward(
+                new Rows(N, V), Tensor.bufOrNull(gi[0]), Tensor.bufOrNull(gi[1]), g.buf(), s[0].buf(), s[1].buf(), Tensor.bufOrNull(s[2])));
     }
 
     /** mean((b - a)²) / mean(b²) over masked rows: a, b [..., C]; b is the reference. */
@@ -82,8 +82,8 @@ public final class Losses {
         Tensor out = Tensor.zeros(be, 1);
         Buf m = mask == null ? null : mask.buf();
         be.nmseForward(new Rows(N, C), out.buf(), a.buf(), b.buf(), m);
-        return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, new Tensor[]{a, b, mask}, (g, gi) -> be.nmseBackward(
-                new Rows(N, C), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), m));
+        return Autograd.record("nmse", out, new Tensor[]{a, b, mask}, new Tensor[]{a, b, mask}, (g, gi, s) -> be.nmseBackward(
+                new Rows(N, C), Tensor.bufOrNull(gi[0]), Tensor.bufOrNull(gi[1]), g.buf(), s[0].buf(), s[1].buf(), Tensor.bufOrNull(s[2])));
     }
 
     private static void checkMask(String op, Tensor mask, int rows) {

@@ -30,7 +30,7 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, shape);
         be.embeddingForward(new Embedding(N, C, V), out.buf(), table.buf(), ids.buf());
         return Autograd.record("embedding", out, new Tensor[]{table, ids}, new Tensor[]{ids},
-                (g, gi) -> be.embeddingBackward(new Embedding(N, C, V), gi[0].buf(), g.buf(), ids.buf()));
+                (g, gi, s) -> be.embeddingBackward(new Embedding(N, C, V), gi[0].buf(), g.buf(), s[0].buf()));
     }
 
     /** y = x / rms(x) * w over the last dimension: x [..., C], w [C]. */
@@ -42,9 +42,8 @@ public final class Nn {
         Tensor y = Tensor.zeros(be, x.shape());
         Tensor rstd = Tensor.zeros(be, N);
         be.rmsnormForward(new RmsNorm(N, C, eps), y.buf(), rstd.buf(), x.buf(), w.buf());
-        return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, new Tensor[]{x, w, rstd}, (g, gi) -> be.rmsnormBackward(
-                new RmsNorm(N, C, eps), gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(),
-                g.buf(), x.buf(), w.buf(), rstd.buf()));
+        return Autograd.record("rmsnorm", y, new Tensor[]{x, w}, new Tensor[]{x, w, rstd}, (g, gi, s) -> be.rmsnormBackward(
+                new RmsNorm(N, C, eps), Tensor.bufOrNull(gi[0]), Tensor.bufOrNull(gi[1]), g.buf(), s[0].buf(), s[1].buf(), s[2].buf()));
     }
 
     /** Rotary embedding of x [B,T,H,D] at positions pos0..pos0+T-1. */
@@ -57,7 +56,7 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, x.shape());
         be.ropeForward(new Rope(B, T, H, D, pos0, theta, style), out.buf(), x.buf());
         return Autograd.record("rope", out, new Tensor[]{x}, new Tensor[0],
-                (g, gi) -> be.ropeBackward(new Rope(B, T, H, D, pos0, theta, style), gi[0].buf(), g.buf()));
+                (g, gi, s) -> be.ropeBackward(new Rope(B, T, H, D, pos0, theta, style), gi[0].buf(), g.buf()));
     }
 
     /**
@@ -76,9 +75,9 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, q.shape());
         Tensor lse = Tensor.zeros(be, B, H, Tq);
         be.attentionForward(new Attention(B, Tq, Tk, H, G, D, scale), new AttentionIo(q.buf(), k.buf(), v.buf(), out.buf(), lse.buf()));
-        return Autograd.record("attention", out, new Tensor[]{q, k, v}, new Tensor[]{q, k, v, out, lse}, (g, gi) -> be.attentionBackward(
-                new Attention(B, Tq, Tk, H, G, D, scale), new AttentionIo(q.buf(), k.buf(), v.buf(), out.buf(), lse.buf()), g.buf(),
-                new AttentionGrads(gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), gi[2] == null ? null : gi[2].buf())));
+        return Autograd.record("attention", out, new Tensor[]{q, k, v}, new Tensor[]{q, k, v, out, lse}, (g, gi, s) -> be.attentionBackward(
+                new Attention(B, Tq, Tk, H, G, D, scale), new AttentionIo(s[0].buf(), s[1].buf(), s[2].buf(), s[3].buf(), s[4].buf()), g.buf(),
+                new AttentionGrads(Tensor.bufOrNull(gi[0]), Tensor.bufOrNull(gi[1]), Tensor.bufOrNull(gi[2]))));
     }
 
     /** silu(a) * b, the gated MLP product. */
@@ -89,8 +88,8 @@ public final class Nn {
         long n = a.numel();
         Tensor out = Tensor.zeros(be, a.shape());
         be.swigluForward(out.buf(), a.buf(), b.buf(), n);
-        return Autograd.record("swiglu", out, new Tensor[]{a, b}, new Tensor[]{a, b}, (g, gi) -> be.swigluBackward(
-                gi[0] == null ? null : gi[0].buf(), gi[1] == null ? null : gi[1].buf(), g.buf(), a.buf(), b.buf(), n));
+        return Autograd.record("swiglu", out, new Tensor[]{a, b}, new Tensor[]{a, b}, (g, gi, s) -> be.swigluBackward(
+                Tensor.bufOrNull(gi[0]), Tensor.bufOrNull(gi[1]), g.buf(), s[0].buf(), s[1].buf(), n));
     }
 
     /**
@@ -111,21 +110,21 @@ public final class Nn {
         be.gemm(GemmShape.of(false, true, M, N, K), 1f, prod.buf(), w.buf(), 0f, out.buf());
         prod.release();   // a temporary: backward recomputes it
         boolean needIn = a.requiresGrad() || b.requiresGrad();
-        return Autograd.record("swigluLinear", out, new Tensor[]{a, b, w}, new Tensor[]{a, b, needIn ? w : null}, (gy, gi) -> {
+        return Autograd.record("swigluLinear", out, new Tensor[]{a, b, w}, new Tensor[]{a, b, needIn ? w : null}, (gy, gi, s) -> {
             // In blocks of rows: silu(a) * b again for dW, then the same scratch holds its gradient.
             int R = Math.min(M, SWIGLU_BACKWARD_ROWS);
             Tensor g = Tensor.zeros(be, R, K);
             for (int r0 = 0; r0 < M; r0 += R) {
                 int rows = Math.min(R, M - r0);
                 long k0 = 4L * r0 * K, kb = 4L * rows * K, n = (long) rows * K;
-                Buf gc = g.buf().slice(0, kb), ac = a.buf().slice(k0, kb), bc = b.buf().slice(k0, kb);
+                Buf gc = g.buf().slice(0, kb), ac = s[0].buf().slice(k0, kb), bc = s[1].buf().slice(k0, kb);
                 Buf gyc = gy.buf().slice(4L * r0 * N, 4L * rows * N);
                 if (gi[2] != null) {
                     be.swigluForward(gc, ac, bc, n);
                     be.gemm(GemmShape.of(true, false, N, K, rows), 1f, gyc, gc, 1f, gi[2].buf());   // dW += dy^T g
                 }
                 if (gi[0] == null && gi[1] == null) continue;
-                be.gemm(GemmShape.of(rows, K, N), 1f, gyc, w.buf(), 0f, gc);          // dg = dy W
+                be.gemm(GemmShape.of(rows, K, N), 1f, gyc, s[2].buf(), 0f, gc);          // dg = dy W
                 be.swigluBackward(gi[0] == null ? null : gi[0].buf().slice(k0, kb), gi[1] == null ? null : gi[1].buf().slice(k0, kb),
                         gc, ac, bc, n);
             }
@@ -145,6 +144,6 @@ public final class Nn {
         Tensor out = Tensor.zeros(be, x.shape());
         Tensor mask = Tensor.zeros(be, x.shape());
         be.dropout(new Dropout(p, seed), out.buf(), mask.buf(), x.buf(), n);
-        return Autograd.record("dropout", out, new Tensor[]{x}, new Tensor[]{mask}, (g, gi) -> be.mulAcc(gi[0].buf(), g.buf(), mask.buf(), n));
+        return Autograd.record("dropout", out, new Tensor[]{x}, new Tensor[]{mask}, (g, gi, s) -> be.mulAcc(gi[0].buf(), g.buf(), s[0].buf(), n));
     }
 }

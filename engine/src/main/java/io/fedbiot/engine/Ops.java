@@ -15,7 +15,7 @@ public final class Ops {
         long n = a.numel();
         Tensor out = Tensor.zeros(be, a.shape());
         be.add(out.buf(), a.buf(), b.buf(), n);
-        return Autograd.record("add", out, new Tensor[]{a, b}, new Tensor[0], (g, gi) -> {
+        return Autograd.record("add", out, new Tensor[]{a, b}, new Tensor[0], (g, gi, s) -> {
             if (gi[0] != null) be.axpy(gi[0].buf(), 1f, g.buf(), n);
             if (gi[1] != null) be.axpy(gi[1].buf(), 1f, g.buf(), n);
         });
@@ -29,9 +29,9 @@ public final class Ops {
         long n = a.numel();
         Tensor out = Tensor.zeros(be, a.shape());
         be.mul(out.buf(), a.buf(), b.buf(), n);
-        return Autograd.record("mul", out, new Tensor[]{a, b}, Linalg.savedFor(a, b), (g, gi) -> {
-            if (gi[0] != null) be.mulAcc(gi[0].buf(), g.buf(), b.buf(), n);
-            if (gi[1] != null) be.mulAcc(gi[1].buf(), g.buf(), a.buf(), n);
+        return Autograd.record("mul", out, new Tensor[]{a, b}, Linalg.savedFor(a, b), (g, gi, s) -> {
+            if (gi[0] != null) be.mulAcc(gi[0].buf(), g.buf(), s[1].buf(), n);
+            if (gi[1] != null) be.mulAcc(gi[1].buf(), g.buf(), s[0].buf(), n);
         });
     }
 
@@ -42,7 +42,7 @@ public final class Ops {
         long n = a.numel();
         Tensor out = Tensor.zeros(be, a.shape());
         be.scale(out.buf(), a.buf(), s, n);
-        return Autograd.record("scale", out, new Tensor[]{a}, new Tensor[0], (g, gi) -> be.axpy(gi[0].buf(), s, g.buf(), n));
+        return Autograd.record("scale", out, new Tensor[]{a}, new Tensor[0], (g, gi, saved) -> be.axpy(gi[0].buf(), s, g.buf(), n));
     }
 
     /** Σ a, as a one-element tensor. */
@@ -62,7 +62,7 @@ public final class Ops {
         Tensor out = Tensor.zeros(be, 1);
         be.sum(out.buf(), a.buf(), n);
         if (factor != 1f) be.scale(out.buf(), out.buf(), factor, 1);
-        return Autograd.record(op, out, new Tensor[]{a}, new Tensor[0], (g, gi) -> be.addScalar(gi[0].buf(), g.buf(), factor, n));
+        return Autograd.record(op, out, new Tensor[]{a}, new Tensor[0], (g, gi, s) -> be.addScalar(gi[0].buf(), g.buf(), factor, n));
     }
 
     /** The same data seen with another shape (no copy); gradients flow back unchanged. */
@@ -70,6 +70,6 @@ public final class Ops {
         Tensor out = a.view(shape);
         long n = a.numel();
         Backend be = a.backend();
-        return Autograd.record("reshape", out, new Tensor[]{a}, new Tensor[0], (g, gi) -> be.axpy(gi[0].buf(), 1f, g.buf(), n));
+        return Autograd.record("reshape", out, new Tensor[]{a}, new Tensor[0], (g, gi, s) -> be.axpy(gi[0].buf(), 1f, g.buf(), n));
     }
 }

@@ -4,6 +4,7 @@ import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +49,6 @@ public final class ParamSet {
             int n = Math.toIntExact(Math.max(total, 1));
             Tensor values = Tensor.zeros(backend, DType.F32, arena, n).named("params");
             Tensor grads = Tensor.zeros(backend, DType.F32, arena, n).named("grads");
-            values.requiresGrad(true);
             values.setGrad(grads);
             Map<String, Tensor> views = new LinkedHashMap<>();
             long off = 0;
@@ -56,7 +56,6 @@ public final class ParamSet {
                 long count = Tensor.numel(e.getValue());
                 Buf vb = values.buf().slice(off * 4, count * 4), gb = grads.buf().slice(off * 4, count * 4);
                 Tensor p = Tensor.wrap(backend, DType.F32, vb, arena, e.getValue()).named(e.getKey());
-                p.requiresGrad(true);
                 p.setGrad(Tensor.wrap(backend, DType.F32, gb, arena, e.getValue()));
                 views.put(e.getKey(), p);
                 off += align(count);
@@ -98,14 +97,14 @@ public final class ParamSet {
         values.zeroGrad();
     }
 
-    /** Freezes or unfreezes every parameter (the server trains the emulator, clients the adapter). */
-    public void setTrainable(boolean on) {
-        values.requiresGrad(on);
-        for (Tensor t : params.values()) t.requiresGrad(on);
-    }
-
-    public boolean trainable() {
-        return values.requiresGrad();
+    /**
+     * The leaves to train when this set is the target ({@code Autograd.targets}): the named views
+     * the model reads and the flat block the optimizer steps. Nothing is trainable by default.
+     */
+    public List<Tensor> targets() {
+        List<Tensor> t = new ArrayList<>(params.values());
+        t.add(values);
+        return t;
     }
 
     /** Parameters counted without alignment padding. */

@@ -1,6 +1,5 @@
 package io.fedbiot.engine;
 
-import io.fedbiot.engine.autograd.Node;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Buf;
 
@@ -8,14 +7,26 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A contiguous row-major tensor: shape, dtype, and a buffer owned by a backend, living as long as
- * its arena. Views share the buffer. Autograd state: {@code requiresGrad}, the accumulated
- * {@code grad}, and the node of the op that produced it (null for leaves).
+ * its arena. Views share the buffer. Autograd state: whether it requires a gradient, the
+ * accumulated {@code grad}, and the {@link Producer} autograd attached when an op made it (null
+ * for leaves). A leaf requires a gradient when it is among this thread's targets
+ * ({@code Autograd.targets}) or was flagged with {@link #requiresGrad(boolean)}.
  */
 public final class Tensor {
+    /** What autograd records for a tensor an op produced; only autograd knows more of it. */
+    public interface Producer {
+        String op();
+    }
+
+    private static final ThreadLocal<Set<Tensor>> TARGETS = new ThreadLocal<>();
+
     private final Backend backend;
     private final DType dtype;
     private final int[] shape;
@@ -25,7 +36,7 @@ public final class Tensor {
     private final Arena arena;
     private boolean requiresGrad;
     private Tensor grad;
-    private Node node;
+    private Producer node;
     private String name;
 
     private Tensor(Backend backend, DType dtype, int[] shape, Buf buf, Storage storage, Arena arena) {
@@ -200,10 +211,29 @@ public final class Tensor {
     // ---- autograd ---------------------------------------------------------------------------
 
     public boolean requiresGrad() {
-        return requiresGrad;
+        if (requiresGrad) return true;
+        Set<Tensor> t = TARGETS.get();
+        return t != null && node == null && t.contains(this);
     }
 
-    /** Marks a leaf as trainable (or frozen). Only leaves can be switched. */
+    /**
+     * Makes exactly {@code leaves} (besides flagged ones) require gradients on this thread until
+     * the returned restore runs, which brings back the previous targets; Autograd.targets wraps it.
+     * Nothing is set on the tensors, so threads may train different targets over shared weights.
+     */
+    public static Runnable setTargets(Iterable<Tensor> leaves) {
+        Set<Tensor> set = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor t : leaves) {
+            if (t.node != null) throw new IllegalArgumentException("only leaves can be training targets, not " + t);
+            if (t.dtype != DType.F32) throw new IllegalArgumentException("only F32 tensors can be trained: " + t);
+            set.add(t);
+        }
+        Set<Tensor> before = TARGETS.get();
+        TARGETS.set(set);
+        return () -> TARGETS.set(before);
+    }
+
+    /** Marks a leaf this code owns as trainable (or frozen) for good; shared weights use targets instead. */
     public Tensor requiresGrad(boolean on) {
         if (node != null) throw new IllegalStateException("requiresGrad can only be set on leaves, not on " + this);
         if (on && dtype != DType.F32) throw new IllegalArgumentException("only F32 tensors can be trained: " + this);
@@ -228,12 +258,12 @@ public final class Tensor {
         if (grad != null) backend.fill(grad.buf(), numel, 0f);
     }
 
-    public Node node() {
+    public Producer node() {
         return node;
     }
 
-    /** Called by ops: attaches the node that produced this tensor. */
-    public void setNode(Node n) {
+    /** Called by autograd: attaches the node that produced this tensor. */
+    public void setNode(Producer n) {
         this.node = n;
         this.requiresGrad = n != null;
     }
@@ -253,6 +283,11 @@ public final class Tensor {
                     + "Scratch or release() with no autograd node holding it, after the backward that used it, or its "
                     + "StepScope closed)");
         return buf;
+    }
+
+    /** The buffer of t, or null when t is null: a kernel's optional argument (a gradient nobody needs, no mask). */
+    public static Buf bufOrNull(Tensor t) {
+        return t == null ? null : t.buf();
     }
 
     /** The memory this tensor and its views share. */

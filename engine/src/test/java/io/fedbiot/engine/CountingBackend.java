@@ -9,11 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A backend that counts kernel calls by name and delegates to a real one. */
-final class CountingBackend {
+public final class CountingBackend {
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     private final Backend proxy;
 
-    CountingBackend(Backend real) {
+    public CountingBackend(Backend real) {
         proxy = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class},
                 (p, m, args) -> {
                     counts.computeIfAbsent(m.getName(), k -> new AtomicLong()).incrementAndGet();
@@ -25,16 +25,16 @@ final class CountingBackend {
                 });
     }
 
-    Backend backend() {
+    public Backend backend() {
         return proxy;
     }
 
-    long count(String kernel) {
+    public long count(String kernel) {
         AtomicLong c = counts.get(kernel);
         return c == null ? 0 : c.get();
     }
 
-    void reset() {
+    public void reset() {
         counts.clear();
     }
 }

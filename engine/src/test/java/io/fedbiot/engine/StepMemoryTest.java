@@ -26,6 +26,7 @@ class StepMemoryTest {
         try (Arena params = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("w1", C, C).add("w2", C, C).add("norm", C).add("cls", V, C).build(be, params);
             new Rng(5).normal(ps.flat(), 0.05);
+            ps.targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             ps.get("norm").copyFrom(ones(C));
             AdamW opt = new AdamW(ps.asList(), params, 1e-3f, 0.9f, 0.95f, 1e-8f, 0f);
             float[] xData = randn(r, N * C, 1);

@@ -45,14 +45,11 @@ public final class Alignment {
      */
     public static Result align(LlamaModel full, LlamaModel compressed, Split split, LoraSet emulator, LoraSet adapter,
                                BatchSource data, Settings s) {
-        boolean adapterWasTrainable = adapter.params().trainable();
-        adapter.params().setTrainable(false);
-        emulator.params().setTrainable(true);
         emulator.params().zeroGrad();
         double nmse = 0, kl = 0;
         long tokens = 0;
         int seqLen = 0;
-        try (Arena state = Arena.ofShared()) {
+        try (Arena state = Arena.ofShared(); var targets = Autograd.targets(emulator.params().targets())) {   // not the adapter
             AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 try (var scope = StepScope.open()) {
@@ -68,9 +65,6 @@ public final class Alignment {
                     kl += t[1].item();
                 }
             }
-        } finally {
-            emulator.params().setTrainable(false);
-            adapter.params().setTrainable(adapterWasTrainable);
         }
         return s.steps() == 0 ? new Result(Double.NaN, Double.NaN, 0, 0)
                 : new Result(nmse / s.steps(), kl / s.steps(), tokens, seqLen);

@@ -38,13 +38,12 @@ public final class ClientTrainer {
 
     public static Result train(LlamaModel model, LoraSet adapter, LoraSet anchor, BatchSource data, Settings s, Rng rng) {
         Backend be = model.backend();
-        adapter.params().setTrainable(true);
         adapter.params().zeroGrad();
         model.setTraining(rng);
         long samples = 0, tokens = 0;
         int skipped = 0, counted = 0, seqLen = 0;
         double lossSum = 0;
-        try (Arena state = Arena.ofShared()) {
+        try (Arena state = Arena.ofShared(); var targets = Autograd.targets(adapter.params().targets())) {   // the adapter only
             AdamW opt = new AdamW(adapter.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 Batch b = data.next();

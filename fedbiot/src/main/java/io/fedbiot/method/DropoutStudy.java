@@ -49,8 +49,6 @@ public final class DropoutStudy {
                     Rng rng = new Rng(seed);
                     LoraSet adapter = LoraSet.create(base.config(), lora, split.adapter(), be, arena, rng.split());
                     LoraSet emulator = LoraSet.create(base.config(), lora, split.kept(), be, arena, rng.split());
-                    adapter.params().setTrainable(false);
-                    emulator.params().setTrainable(false);
                     LlamaModel full = LlamaModel.full(base);
                     full.attach(adapter);
                     LlamaModel compressed = new LlamaModel(base, split.compressed());

@@ -27,7 +27,6 @@ public final class FedClient implements AutoCloseable {
         model.attach(adapter);
         if (pkg.emulatorLayers().length > 0) {
             emulator = LoraSet.empty(cfg, pkg.lora(), pkg.emulatorLayers(), be, arena);
-            emulator.params().setTrainable(false);
             model.attach(emulator);
         }
     }

@@ -103,9 +103,7 @@ public final class FederatedRun implements AutoCloseable {
         Rng init = root.split();
         this.sampler = new DrawLog(root.split());
         adapter = LoraSet.create(base.config(), s.lora(), split.adapter(), be, arena, init);
-        adapter.params().setTrainable(false);
         emulator = split.hasEmulator() ? LoraSet.create(base.config(), s.lora(), split.kept(), be, arena, init) : null;
-        if (emulator != null) emulator.params().setTrainable(false);
         full = LlamaModel.full(base);
         full.attach(adapter);
         compressed = new LlamaModel(base, split.compressed());

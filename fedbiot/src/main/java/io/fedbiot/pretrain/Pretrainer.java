@@ -96,8 +96,8 @@ public final class Pretrainer implements AutoCloseable {
         int B = s.batch(), T = s.seq();
         if (stream.length < T + 1)
             throw new IllegalArgumentException("the corpus has " + stream.length + " tokens, fewer than one window of seq + 1 = " + (T + 1));
-        List<Tensor> params = new ArrayList<>();
-        for (Tensor t : weights.toTensors().values()) params.add(t.requiresGrad(true));
+        List<Tensor> params = new ArrayList<>(weights.toTensors().values());
+        var targets = Autograd.targets(params);   // every weight
         AdamW opt = new AdamW(params, arena, (float) s.lr(), 0.9f, 0.95f, 1e-8f, 0f);
         SplittableRandom rng = new SplittableRandom(s.seed() ^ 0x5DEECE66DL);
         LlamaModel model = LlamaModel.full(weights);
@@ -130,7 +130,7 @@ public final class Pretrainer implements AutoCloseable {
                     log.accept(String.format(Locale.ROOT, "pretrain step %d/%d loss %.4f lr %.2e", step + 1, s.steps(), losses[step], s.lrAt(step)));
             }
         } finally {
-            for (Tensor t : params) t.requiresGrad(false);
+            targets.close();
         }
         return new Result(losses, (long) s.steps() * B * T, (System.nanoTime() - t0) / 1e9);
     }

@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -57,8 +58,11 @@ class MethodCoreTest {
             LoraSet anchor = LoraSet.create(cfg, lc, new int[]{4}, Backends.java(), a, new Rng(2));
             new Rng(3).normal(live.params().flat(), 0.3);
             new Rng(4).normal(anchor.params().flat(), 0.3);
-            Tensor term = LoraProximal.term(live, anchor);
-            Autograd.backward(term);
+            Tensor term;
+            try (var targets = Autograd.targets(live.params().targets())) {   // the anchor stays fixed
+                term = LoraProximal.term(live, anchor);
+                Autograd.backward(term);
+            }
             float[] p0 = live.params().flat().toFloatArray(), g = live.params().grads().toFloatArray();
             float[] anc = anchor.params().flat().toFloatArray();
             double ref = proxRef(live, toD(p0), toD(anc));
@@ -138,8 +142,6 @@ class MethodCoreTest {
             LoraSet adapter = LoraSet.create(base.config(), LORA, split.adapter(), Backends.java(), a, new Rng(1));
             LoraSet emulator = LoraSet.create(base.config(), LORA, split.kept(), Backends.java(), a, new Rng(2));
             new Rng(3).normal(adapter.params().flat(), 0.05); // a non-trivial adapter plugged into both
-            adapter.params().setTrainable(false);
-            emulator.params().setTrainable(false);
             LlamaModel full = LlamaModel.full(base);
             full.attach(adapter);
             LlamaModel compressed = new LlamaModel(base, split.compressed());
@@ -149,11 +151,15 @@ class MethodCoreTest {
             List<Batch> heldOut = TestData.fixed(tokens, cut, tokens.length, 2, 4, 32, 7);
             Alignment.Result before = Alignment.measure(full, compressed, split, heldOut, false, true);
             Alignment.Settings s = new Alignment.Settings(40, 3e-3f, 0.9f, 0.95f, 0f, 1f, false, true);
+            float[] adapterBefore = adapter.params().flat().toFloatArray(), emulatorBefore = emulator.params().flat().toFloatArray();
             Alignment.align(full, compressed, split, emulator, adapter, TestData.windows(tokens, 0, cut, 4, 32, 8), s);
             Alignment.Result after = Alignment.measure(full, compressed, split, heldOut, false, true);
             assertTrue(after.nmse() < before.nmse() * 0.9, "NMSE " + before.nmse() + " -> " + after.nmse());
             assertTrue(after.kl() < before.kl() * 0.9, "KL " + before.kl() + " -> " + after.kl());
-            assertFalse(adapter.params().trainable(), "the adapter stays frozen on the server");
+            assertArrayEquals(adapterBefore, adapter.params().flat().toFloatArray(), "alignment trains the emulator, never the adapter");
+            assertFalse(Arrays.equals(emulatorBefore, emulator.params().flat().toFloatArray()), "the emulator was trained");
+            for (Tensor t : adapter.params().targets()) assertFalse(t.requiresGrad(), "no training target left behind: " + t);
+            for (Tensor t : emulator.params().targets()) assertFalse(t.requiresGrad(), "no training target left behind: " + t);
             // Layer-wise NMSE sums one term per emulator layer: at least the output term's size.
             Alignment.Result lw = Alignment.measure(full, compressed, split, heldOut, true, true);
             assertTrue(lw.nmse() >= after.nmse() - 1e-6);

@@ -56,6 +56,26 @@ public final class Autograd {
         return NO_GRAD_DEPTH.get()[0] == 0;
     }
 
+    /**
+     * While open, exactly {@code leaves} require gradients on this thread (the training step's
+     * targets: the server's emulator LoRA, a client's adapter); closing restores the previous
+     * targets. The tensors themselves are not changed.
+     */
+    public static Scope targets(Iterable<Tensor> leaves) {
+        Runnable restore = Tensor.setTargets(leaves);
+        return new Scope() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (!closed) {
+                    closed = true;
+                    restore.run();
+                }
+            }
+        };
+    }
+
     /** True when an op over these inputs must record a node. */
     public static boolean needsGrad(Tensor... inputs) {
         if (!gradEnabled()) return false;
@@ -90,7 +110,7 @@ public final class Autograd {
             throw new IllegalStateException("the loss does not depend on any tensor that requires a gradient");
         List<Tensor> order = topoOrder(loss);
         for (Tensor t : order)
-            if (t.node().ran())
+            if (node(t).ran())
                 throw new IllegalStateException("backward already ran through '" + t.node() + "' producing " + t
                         + ": its saved tensors are freed; run the forward again");
         Set<Tensor> ours = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
@@ -98,13 +118,13 @@ public final class Autograd {
         loss.backend().fill(seed.buf(), 1, 1f);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor out = order.get(i);
-            Node node = out.node();
+            Node node = node(out);
             Tensor[] inputs = node.inputs();
             Tensor[] gradIn = new Tensor[inputs.length];
             for (int j = 0; j < inputs.length; j++)
                 if (inputs[j] != null && inputs[j].requiresGrad()) gradIn[j] = gradOf(inputs[j], ours);
             try (var temps = Scratch.open()) {   // what the backward allocates for itself
-                node.backward().apply(out.grad(), gradIn);
+                node.runBackward(out.grad(), gradIn);
             }
             node.markRan();
             // Every consumer of out ran before its producer: out's gradient is complete and used.
@@ -113,6 +133,10 @@ public final class Autograd {
             if (ours.remove(out)) g.storage().release();
             NODES_RUN.incrementAndGet();
         }
+    }
+
+    private static Node node(Tensor t) {
+        return (Node) t.node();
     }
 
     /** Allocates a zero gradient next to t when it has none yet; non-leaf ones go into {@code ours}. */
@@ -136,7 +160,7 @@ public final class Autograd {
         while (!stack.isEmpty()) {
             Object[] frame = stack.peek();
             Tensor t = (Tensor) frame[0];
-            Tensor[] inputs = t.node().inputs();
+            Tensor[] inputs = node(t).inputs();
             int next = (Integer) frame[1];
             if (next < inputs.length) {
                 frame[1] = next + 1;

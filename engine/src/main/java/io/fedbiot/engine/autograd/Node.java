@@ -4,13 +4,15 @@ import io.fedbiot.engine.Tensor;
 
 /**
  * One coarse op on the tape: its inputs, the tensors its backward reads (saved, each holding its
- * memory until the backward ran) and how to push the output's gradient back into the inputs.
+ * memory until the backward ran, and handed to the backward: saved once, not also captured) and
+ * how to push the output's gradient back into the inputs.
  * {@code gradIn[i]} is null when input i needs no gradient: the op skips that work.
  */
-public final class Node {
+public final class Node implements Tensor.Producer {
     @FunctionalInterface
     public interface Backward {
-        void apply(Tensor gradOut, Tensor[] gradIn);
+        /** {@code saved} is what the op declared saved, in its order (an entry may be null). */
+        void apply(Tensor gradOut, Tensor[] gradIn, Tensor[] saved);
     }
 
     private final String op;
@@ -27,6 +29,7 @@ public final class Node {
         for (Tensor t : saved) if (t != null) t.storage().retain();
     }
 
+    @Override
     public String op() {
         return op;
     }
@@ -35,8 +38,9 @@ public final class Node {
         return inputs;
     }
 
-    Backward backward() {
-        return backward;
+    /** Runs the backward with this node's saved tensors. */
+    void runBackward(Tensor gradOut, Tensor[] gradIn) {
+        backward.apply(gradOut, gradIn, saved);
     }
 
     boolean ran() {

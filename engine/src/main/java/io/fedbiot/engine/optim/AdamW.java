@@ -18,7 +18,7 @@ public final class AdamW implements Optimizer {
 
     /** Moments live in {@code arena}; a fresh optimizer starts them at zero. */
     public AdamW(List<Tensor> params, Arena arena, float lr, float beta1, float beta2, float eps, float weightDecay) {
-        Optimizer.requireGrads(params);
+        Optimizer.requireLeaves(params);
         this.params = List.copyOf(params);
         this.lr = lr;
         this.beta1 = beta1;

@@ -1,5 +1,6 @@
 package io.fedbiot.engine.optim;
 
+import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
 
 import java.util.List;
@@ -20,10 +21,11 @@ public interface Optimizer {
 
     float learningRate();
 
-    static void requireGrads(List<Tensor> params) {
+    /** Parameters are F32 leaves; whether they train is the step's choice (Autograd.targets), not the optimizer's. */
+    static void requireLeaves(List<Tensor> params) {
         for (Tensor p : params) {
-            if (!p.requiresGrad() || !p.isLeaf())
-                throw new IllegalArgumentException("optimizer parameter " + p + " must be a trainable leaf");
+            if (!p.isLeaf() || p.dtype() != DType.F32)
+                throw new IllegalArgumentException("optimizer parameter " + p + " must be an F32 leaf");
         }
     }
 }

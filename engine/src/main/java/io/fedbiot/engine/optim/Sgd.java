@@ -16,7 +16,7 @@ public final class Sgd implements Optimizer {
     private float lr;
 
     public Sgd(List<Tensor> params, Arena arena, float lr, float momentum, float weightDecay) {
-        Optimizer.requireGrads(params);
+        Optimizer.requireLeaves(params);
         this.params = List.copyOf(params);
         this.lr = lr;
         this.momentum = momentum;

@@ -35,9 +35,12 @@ class ActivationMemoryTest {
             LlamaWeights w = LlamaWeights.random(c, be, a, 3);
             LlamaModel m = LlamaModel.full(w);
             if (mode.equals("full")) for (Tensor t : w.toTensors().values()) t.requiresGrad(true);
-            if (mode.equals("lora-top"))
-                m.attach(LoraSet.create(c, new LoraConfig(2, 4f, 0f, EnumSet.of(LoraTarget.WQ, LoraTarget.WV)),
-                        new int[]{layers - 1}, be, a, new Rng(4)));
+            if (mode.equals("lora-top")) {
+                LoraSet top = LoraSet.create(c, new LoraConfig(2, 4f, 0f, EnumSet.of(LoraTarget.WQ, LoraTarget.WV)),
+                        new int[]{layers - 1}, be, a, new Rng(4));
+                top.params().targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
+                m.attach(top);
+            }
             Random r = new Random(5);
             try (var s = StepScope.open()) {
                 Tensor ids = Tensor.ofInts(be, r.ints(B * T, 0, V).toArray(), B, T);

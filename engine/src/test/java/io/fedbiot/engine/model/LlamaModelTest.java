@@ -90,6 +90,7 @@ class LlamaModelTest {
             LoraSet lora = LoraSet.create(c, new LoraConfig(2, 4f, 0f, EnumSet.of(LoraTarget.WQ, LoraTarget.WV, LoraTarget.W1)),
                     new int[]{0, 1}, be, a, new Rng(8));
             new Rng(9).normal(lora.params().flat(), 0.3);
+            lora.params().targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             LlamaModel m = LlamaModel.full(w);
             m.attach(lora);
             Tensor loss = Losses.crossEntropy(m.forward(Tensor.ofInts(be, ids, b, t)), Tensor.ofInts(be, targets, b, t),

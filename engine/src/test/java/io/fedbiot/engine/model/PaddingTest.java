@@ -35,6 +35,7 @@ class PaddingTest {
             LoraSet lora = LoraSet.create(c, new LoraConfig(4, 8f, 0f, EnumSet.of(LoraTarget.WQ, LoraTarget.WV)),
                     new int[]{0, 1}, be, a, new Rng(2));
             new Rng(3).normal(lora.params().flat(), 0.2);
+            lora.params().targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             m.attach(lora);
 
             // Padded batch: inputs s[0..n-2], targets s[1..n-1], pads (id 0) masked out.

@@ -113,6 +113,7 @@ class TorchTwinGradTest {
             LlamaWeights w = LlamaWeights.fromTensors(CONFIG, base, "stories260K.bin");
             int[] layers = {0, 1, 2, 3, 4};
             LoraSet lora = LoraSet.empty(CONFIG, new LoraConfig(4, 8f, 0f, TARGETS), layers, be, arena);
+            lora.params().targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             for (int l : layers)
                 for (LoraTarget t : TARGETS) {
                     lora.a(l, t).copyFrom(dump.get("lora.layers." + l + "." + t.key() + ".A").f());

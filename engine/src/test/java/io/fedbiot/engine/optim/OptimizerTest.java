@@ -1,9 +1,14 @@
-package io.fedbiot.engine;
+package io.fedbiot.engine.optim;
+
+import io.fedbiot.engine.DType;
+import io.fedbiot.engine.Linalg;
+import io.fedbiot.engine.Ops;
+import io.fedbiot.engine.ParamSet;
+import io.fedbiot.engine.Rng;
+import io.fedbiot.engine.StepScope;
+import io.fedbiot.engine.Tensor;
 
 import io.fedbiot.engine.autograd.Autograd;
-import io.fedbiot.engine.optim.AdamW;
-import io.fedbiot.engine.optim.GradClip;
-import io.fedbiot.engine.optim.Sgd;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.ref.RefElementwise;
@@ -24,6 +29,7 @@ class OptimizerTest {
         Random r = new Random(1);
         try (Arena a = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("w", 7, 5).add("b", 3).build(be, a);
+            ps.targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             float[] p0 = randn(r, Math.toIntExact(ps.flat().numel()), 1);
             ps.flat().copyFrom(p0);
             double[] p = toDouble(p0), m = new double[p.length], v = new double[p.length];
@@ -79,6 +85,7 @@ class OptimizerTest {
         float[] wTrue = randn(r, M * K, 1), x = randn(r, N * K, 1);
         try (Arena a = Arena.ofShared()) {
             ParamSet ps = ParamSet.builder().add("w", M, K).build(be, a);
+            ps.targets().forEach(p -> p.requiresGrad(true)); // this test owns them: trainable for good
             AdamW opt = new AdamW(ps.asList(), a, 0.05f, 0.9f, 0.95f, 1e-8f, 0f);
             float first = 0, last = 0;
             for (int step = 0; step < 300; step++) {

@@ -1,12 +1,19 @@
-package io.fedbiot.engine;
+package io.fedbiot.engine.autograd;
 
-import io.fedbiot.engine.autograd.Autograd;
+import io.fedbiot.engine.CountingBackend;
+import io.fedbiot.engine.Linalg;
+import io.fedbiot.engine.Nn;
+import io.fedbiot.engine.Ops;
+import io.fedbiot.engine.StepScope;
+import io.fedbiot.engine.Tensor;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.kernels.jvm.JavaBackend;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 import static io.fedbiot.kernels.testing.KernelTesting.randn;
 import static org.junit.jupiter.api.Assertions.*;
@@ -136,6 +143,55 @@ class AutogradTest {
             Tensor a = input(3), b = Tensor.of(other, new float[3], 3);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.add(a, b));
             assertTrue(e.getMessage().contains("different backends"), e.getMessage());
+        }
+    }
+
+    @Test
+    void backwardReceivesTheSavedTensorsInOrderAndFreesThemAfter() {
+        try (var s = StepScope.open()) {
+            Tensor w = param(3), kept = input(3);
+            Tensor out = Tensor.zeros(be, 3);
+            Tensor[][] got = new Tensor[1][];
+            float[] keptValues = kept.toFloatArray();
+            Autograd.record("probe", out, new Tensor[]{w}, new Tensor[]{kept, null, w}, (g, gi, saved) -> {
+                got[0] = saved.clone();
+                assertArrayEquals(keptValues, saved[0].toFloatArray(), "a saved tensor is still readable");
+                be.axpy(gi[0].buf(), 1f, g.buf(), 3);
+            });
+            kept.release();   // the creator lets go: the node's hold keeps it alive for the backward
+            Autograd.backward(Ops.sum(out));
+            assertSame(kept, got[0][0]);
+            assertNull(got[0][1]);
+            assertSame(w, got[0][2]);
+            assertThrows(IllegalStateException.class, kept::buf, "freed once the backward that saved it ran");
+        }
+    }
+
+    @Test
+    void targetsChooseTheTrainableLeavesWithoutChangingThem() throws Exception {
+        try (var s = StepScope.open()) {
+            Tensor x = input(2, 3), a = input(4, 3), b = input(4, 3);
+            assertFalse(Linalg.linear(x, a).requiresGrad(), "nothing is trainable outside a target scope");
+            try (var t = Autograd.targets(List.of(a))) {
+                assertTrue(a.requiresGrad());
+                assertFalse(b.requiresGrad());
+                assertNotNull(Linalg.linear(x, a).node());
+                assertNull(Linalg.linear(x, b).node(), "a non-target leaves nothing on the tape");
+                // Another thread has its own targets: the same tensor is frozen there.
+                assertFalse(CompletableFuture.supplyAsync(a::requiresGrad).get());
+                try (var inner = Autograd.targets(List.of(b))) {
+                    assertFalse(a.requiresGrad());
+                    assertTrue(b.requiresGrad());
+                }
+                assertTrue(a.requiresGrad(), "closing the inner scope restores the outer targets");
+                Tensor loss = Ops.sum(Linalg.linear(x, a));
+                Autograd.backward(loss);
+                assertNotNull(a.grad());
+                assertNull(b.grad());
+            }
+            assertFalse(a.requiresGrad());
+            Tensor y = Linalg.linear(x, param(4, 3));
+            assertThrows(IllegalArgumentException.class, () -> Autograd.targets(List.of(y)), "only leaves can be targets");
         }
     }
 }
