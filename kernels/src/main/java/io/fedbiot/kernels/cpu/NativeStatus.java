@@ -1,5 +1,7 @@
 package io.fedbiot.kernels.cpu;
 
+import io.fedbiot.kernels.KernelChecks;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -37,6 +39,6 @@ final class NativeStatus {
     private static IllegalArgumentException badId(String what, NativeOp op, int row, Object[] args) {
         int id = ((MemorySegment) args[op.idsArg]).getAtIndex(ValueLayout.JAVA_INT, row);
         long V = ((Number) args[op.vocabArg]).longValue();
-        return new IllegalArgumentException(what + " " + id + " at row " + row + " is outside the vocabulary [0, " + V + ")");
+        return KernelChecks.outOfRange(what, id, row, V);
     }
 }
