@@ -6,7 +6,7 @@
 # part with NVRTC=0). Run from the repository root; needs ../shared/data like the other tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-TESTS='Cuda*Test,Bf16BaseTest,GemmBindingsTest,BackendOptionTest,*KernelsTest,GemmTest,OpsGradientTest,TransformerBlockGradTest'
+TESTS='Cuda*Test,Bf16BaseTest,GemmBindingsTest,BackendOptionTest,KernelParityTest,*KernelsTest,GemmTest,OpsGradientTest,TransformerBlockGradTest'
 bin/fedbiot test -pl kernels,engine,fedbiot -am -Dtest="$TESTS" -Dsurefire.failIfNoSpecifiedTests=false "$@"
 if [ "${NVRTC:-1}" != 0 ]; then
   # NVRTC path: the same kernel tests, PTX compiled at first use into a fresh cache.

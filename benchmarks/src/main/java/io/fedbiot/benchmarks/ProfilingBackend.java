@@ -65,6 +65,13 @@ final class ProfilingBackend implements Backend {
         totalCpu += dc;
     }
 
+    /** Calls recorded for ops whose name starts with {@code prefix} (GEMMs are named per shape: "gemm 8x64x32 tB"). */
+    long calls(String prefix) {
+        long n = 0;
+        for (var e : time.entrySet()) if (e.getKey().startsWith(prefix)) n += e.getValue()[1];
+        return n;
+    }
+
     /** Per-op table: ms per step, share of kernel time, calls per step, GFLOP/s for GEMMs. */
     void print(PrintStream out, int steps) {
         int th = in.threads();

@@ -76,7 +76,7 @@ final class TrainStep implements AutoCloseable {
         long n = 0;
         for (Tensor t : trainable) n += t.numel();
         trainableParams = n;
-        opt = trainable.isEmpty() ? null : new AdamW(trainable, arena, 1e-4f, 0.9f, 0.95f, 1e-8f, 0f);
+        opt = trainable.isEmpty() ? null : new AdamW(trainable, arena, 1e-4f, 0.9f, 0.95f, AdamW.EPS, 0f);
         Random r = new Random(3);
         ids = r.ints(B * T, 0, config.vocabSize()).toArray();
         targets = r.ints(B * T, 0, config.vocabSize()).toArray();

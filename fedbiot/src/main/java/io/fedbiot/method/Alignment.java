@@ -50,7 +50,7 @@ public final class Alignment {
         long tokens = 0;
         int seqLen = 0;
         try (Arena state = Arena.ofShared(); var targets = Autograd.targets(emulator.params().targets())) {   // not the adapter
-            AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
+            AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), AdamW.EPS, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 try (var scope = StepScope.open()) {
                     Batch b = data.next();

@@ -44,7 +44,7 @@ public final class ClientTrainer {
         int skipped = 0, counted = 0, seqLen = 0;
         double lossSum = 0;
         try (Arena state = Arena.ofShared(); var targets = Autograd.targets(adapter.params().targets())) {   // the adapter only
-            AdamW opt = new AdamW(adapter.params().asList(), state, s.lr(), s.beta1(), s.beta2(), 1e-8f, s.weightDecay());
+            AdamW opt = new AdamW(adapter.params().asList(), state, s.lr(), s.beta1(), s.beta2(), AdamW.EPS, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 Batch b = data.next();
                 try (var scope = StepScope.open()) {

@@ -98,7 +98,7 @@ public final class Pretrainer implements AutoCloseable {
             throw new IllegalArgumentException("the corpus has " + stream.length + " tokens, fewer than one window of seq + 1 = " + (T + 1));
         List<Tensor> params = new ArrayList<>(weights.toTensors().values());
         var targets = Autograd.targets(params);   // every weight
-        AdamW opt = new AdamW(params, arena, (float) s.lr(), 0.9f, 0.95f, 1e-8f, 0f);
+        AdamW opt = new AdamW(params, arena, (float) s.lr(), 0.9f, 0.95f, AdamW.EPS, 0f);
         SplittableRandom rng = new SplittableRandom(s.seed() ^ 0x5DEECE66DL);
         LlamaModel model = LlamaModel.full(weights);
         double[] losses = new double[s.steps()];

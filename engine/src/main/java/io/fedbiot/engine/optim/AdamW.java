@@ -10,6 +10,9 @@ import java.util.List;
 
 /** AdamW (Loshchilov & Hutter): decoupled weight decay, bias-corrected moments. */
 public final class AdamW implements Optimizer {
+    /** The ε every trainer of this project uses (client, server alignment, pretraining): 1e-8, as PyTorch's default. */
+    public static final float EPS = 1e-8f;
+
     private final List<Tensor> params;
     private final List<Tensor> m = new ArrayList<>(), v = new ArrayList<>();
     private final float beta1, beta2, eps, weightDecay;
