@@ -37,6 +37,8 @@ final class NormCases {
                 new ParityCase("rmsnormForward", "reference, y and rstd", NormCases::rmsnormForwardMatchesReference),
                 new ParityCase("rmsnormBackward", "gradient: finite differences, accumulates, null gradients",
                         NormCases::rmsnormBackwardMatchesFiniteDifferencesAndAccumulates),
+                new ParityCase("embeddingForward", "an id outside the vocabulary names its row and id", NormCases::embeddingRejectsIdsOutsideTheVocabulary),
+                new ParityCase("ropeForward", "an odd head size is refused", NormCases::ropeRejectsOddHeadSize),
                 new ParityCase("ropeForward", "reference, both styles, out aliasing x", NormCases::ropeForwardMatchesReferenceBothStylesAndAliasing),
                 new ParityCase("ropeForward", "float32 angles like llama2.c", NormCases::ropeUsesFloat32AnglesLikeLlama2c),
                 new ParityCase("ropeBackward", "gradient: finite differences, accumulates", NormCases::ropeBackwardMatchesFiniteDifferencesAndAccumulates),
@@ -253,6 +255,29 @@ final class NormCases {
                     assertClose("rope R^T R " + style + " " + Arrays.toString(s), toDouble(x), download(back), 1e-5, 1e-6);
                 }
             }
+        }
+    }
+
+    static void embeddingRejectsIdsOutsideTheVocabulary(Backend be) {
+        int N = 4, C = 3, V = 7;
+        try (Arena arena = Arena.ofShared()) {
+            Buf table = upload(be, new float[V * C], arena), out = poisoned(be, N * C, arena);
+            for (int bad : new int[]{V, -1, 1_000_000}) {
+                int[] ids = {0, 6, bad, 1};
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> be.embeddingForward(new Embedding(N, C, V), out, table, uploadInts(be, ids, arena)));
+                String msg = e.getMessage();
+                assertTrue(msg != null && msg.contains("row 2") && msg.contains(String.valueOf(bad)),
+                        "message should name row 2 and id " + bad + ": " + msg);
+            }
+        }
+    }
+
+    static void ropeRejectsOddHeadSize(Backend be) {
+        try (Arena arena = Arena.ofShared()) {
+            Buf x = upload(be, new float[6], arena);
+            assertThrows(IllegalArgumentException.class,
+                    () -> be.ropeForward(new Rope(1, 2, 1, 3, 0, THETA, RopeStyle.HALF_SPLIT), x, x));
         }
     }
 }

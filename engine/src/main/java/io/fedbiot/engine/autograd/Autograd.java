@@ -39,6 +39,11 @@ public final class Autograd {
     public static Scope noGrad() {
         int[] depth = NO_GRAD_DEPTH.get();
         depth[0]++;
+        return once(() -> depth[0]--);
+    }
+
+    /** A scope that runs {@code onClose} the first time it is closed. */
+    private static Scope once(Runnable onClose) {
         return new Scope() {
             private boolean closed;
 
@@ -46,7 +51,7 @@ public final class Autograd {
             public void close() {
                 if (!closed) {
                     closed = true;
-                    depth[0]--;
+                    onClose.run();
                 }
             }
         };
@@ -62,18 +67,7 @@ public final class Autograd {
      * targets. The tensors themselves are not changed.
      */
     public static Scope targets(Iterable<Tensor> leaves) {
-        Runnable restore = Tensor.setTargets(leaves);
-        return new Scope() {
-            private boolean closed;
-
-            @Override
-            public void close() {
-                if (!closed) {
-                    closed = true;
-                    restore.run();
-                }
-            }
-        };
+        return once(Tensor.setTargets(leaves));
     }
 
     /** True when an op over these inputs must record a node. */

@@ -299,36 +299,37 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
-        int N = r.N(), V = r.V();
-        long nv = r.n();
-        k.call(KL_FORWARD, s(kl, 1, "kl", "kl"), s(P, nv, "kl", "P"), s(Q, nv, "kl", "Q"), o(mask, N, "kl", "mask"), N, V);
+        rowLoss(KL_FORWARD, "kl", new String[]{"kl", "P", "Q"}, r, kl, P, Q, mask);
     }
 
     @Override
     public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
-        if (dP == null && dQ == null) return;
-        int N = r.N(), V = r.V();
-        long nv = r.n();
-        String op = "klBackward";
-        k.call(KL_BACKWARD, o(dP, nv, op, "dP"), o(dQ, nv, op, "dQ"), s(dKl, 1, op, "dKl"), s(P, nv, op, "P"),
-                s(Q, nv, op, "Q"), o(mask, N, op, "mask"), N, V);
+        rowLossBackward(KL_BACKWARD, "klBackward", new String[]{"dP", "dQ", "dKl", "P", "Q"}, r, dP, dQ, dKl, P, Q, mask);
     }
 
     @Override
     public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
-        int N = r.N(), C = r.V();
-        long n = r.n();
-        k.call(NMSE_FORWARD, s(out, 1, "nmse", "out"), s(a, n, "nmse", "a"), s(b, n, "nmse", "b"), o(mask, N, "nmse", "mask"), N, C);
+        rowLoss(NMSE_FORWARD, "nmse", new String[]{"out", "a", "b"}, r, out, a, b, mask);
     }
 
     @Override
     public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
-        if (dA == null && dB == null) return;
-        int N = r.N(), C = r.V();
-        long n = r.n();
-        String op = "nmseBackward";
-        k.call(NMSE_BACKWARD, o(dA, n, op, "dA"), o(dB, n, op, "dB"), s(dOut, 1, op, "dOut"), s(a, n, op, "a"),
-                s(b, n, op, "b"), o(mask, N, op, "mask"), N, C);
+        rowLossBackward(NMSE_BACKWARD, "nmseBackward", new String[]{"dA", "dB", "dOut", "a", "b"}, r, dA, dB, dOut, a, b, mask);
+    }
+
+    /** KL and NMSE share one C signature: out [1], two [N,V] operands, an optional row mask [N]; names: out, a, b. */
+    private void rowLoss(NativeOp op, String what, String[] names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
+        long nv = r.n();
+        k.call(op, s(out, 1, what, names[0]), s(a, nv, what, names[1]), s(b, nv, what, names[2]), o(mask, r.N(), what, "mask"),
+                r.N(), r.V());
+    }
+
+    /** Their backwards too: optional da, db [N,V] accumulated, dOut [1]; names: da, db, dOut, a, b. */
+    private void rowLossBackward(NativeOp op, String what, String[] names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b, Buf mask) {
+        if (da == null && db == null) return;
+        long nv = r.n();
+        k.call(op, o(da, nv, what, names[0]), o(db, nv, what, names[1]), s(dOut, 1, what, names[2]), s(a, nv, what, names[3]),
+                s(b, nv, what, names[4]), o(mask, r.N(), what, "mask"), r.N(), r.V());
     }
 
     /**

@@ -173,25 +173,43 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
-        JvmLosses.klForward(par, s(kl, 1, "kl", "kl"), s(P, r.n(), "kl", "P"), s(Q, r.n(), "kl", "Q"), o(mask, r.N(), "kl", "mask"), r.N(), r.V());
+        rowLoss(JvmLosses::klForward, "kl", new String[]{"kl", "P", "Q"}, r, kl, P, Q, mask);
     }
 
     @Override
     public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
-        String op = "klBackward";
-        JvmLosses.klBackward(par, o(dP, r.n(), op, "dP"), o(dQ, r.n(), op, "dQ"), s(dKl, 1, op, "dKl"), s(P, r.n(), op, "P"),
-                s(Q, r.n(), op, "Q"), o(mask, r.N(), op, "mask"), r.N(), r.V());
+        rowLossBackward(JvmLosses::klBackward, "klBackward", new String[]{"dP", "dQ", "dKl", "P", "Q"}, r, dP, dQ, dKl, P, Q, mask);
     }
 
     @Override
     public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
-        JvmLosses.nmseForward(par, s(out, 1, "nmse", "out"), s(a, r.n(), "nmse", "a"), s(b, r.n(), "nmse", "b"), o(mask, r.N(), "nmse", "mask"), r.N(), r.V());
+        rowLoss(JvmLosses::nmseForward, "nmse", new String[]{"out", "a", "b"}, r, out, a, b, mask);
     }
 
     @Override
     public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
-        String op = "nmseBackward";
-        JvmLosses.nmseBackward(par, o(dA, r.n(), op, "dA"), o(dB, r.n(), op, "dB"), s(dOut, 1, op, "dOut"), s(a, r.n(), op, "a"),
-                s(b, r.n(), op, "b"), o(mask, r.N(), op, "mask"), r.N(), r.V());
+        rowLossBackward(JvmLosses::nmseBackward, "nmseBackward", new String[]{"dA", "dB", "dOut", "a", "b"}, r, dA, dB, dOut, a, b, mask);
+    }
+
+    /** KL and NMSE: out [1], two [N,V] operands, an optional row mask [N]. */
+    private interface RowLoss {
+        void run(Parallel par, MemorySegment out, MemorySegment a, MemorySegment b, MemorySegment mask, int N, int V);
+    }
+
+    /** Their backwards: optional da, db [N,V] accumulated, dOut [1]. */
+    private interface RowLossBackward {
+        void run(Parallel par, MemorySegment da, MemorySegment db, MemorySegment dOut, MemorySegment a, MemorySegment b,
+                 MemorySegment mask, int N, int V);
+    }
+
+    private void rowLoss(RowLoss kernel, String what, String[] names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
+        kernel.run(par, s(out, 1, what, names[0]), s(a, r.n(), what, names[1]), s(b, r.n(), what, names[2]),
+                o(mask, r.N(), what, "mask"), r.N(), r.V());
+    }
+
+    private void rowLossBackward(RowLossBackward kernel, String what, String[] names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b,
+                                 Buf mask) {
+        kernel.run(par, o(da, r.n(), what, names[0]), o(db, r.n(), what, names[1]), s(dOut, 1, what, names[2]),
+                s(a, r.n(), what, names[3]), s(b, r.n(), what, names[4]), o(mask, r.N(), what, "mask"), r.N(), r.V());
     }
 }
