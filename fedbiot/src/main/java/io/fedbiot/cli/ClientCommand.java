@@ -4,7 +4,6 @@ import io.fedbiot.data.DataFormat;
 import io.fedbiot.flight.Endpoint;
 import io.fedbiot.flight.FederationClient;
 import io.fedbiot.flight.TokenTable;
-import org.apache.arrow.flight.FlightRuntimeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,27 +49,21 @@ public final class ClientCommand implements Callable<Integer> {
     long reconnect;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        FederationClient.Options o;
         try {
-            var o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, format,
+            o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, format,
                     tokenizer, cache, Duration.ofSeconds(reconnect));
-            FederationClient.Summary s = new FederationClient(o, line -> {
-                err.println("client: " + line);
-                err.flush();
-            }).run();
-            out.println("rounds trained: " + s.trained() + ", updates accepted: " + s.accepted());
-            out.flush();
-            return 0;
-        } catch (FlightRuntimeException e) {
-            err.println("fedbiot client: " + e.status().code() + ": " + e.status().description());
-            return e.status().code() == org.apache.arrow.flight.FlightStatusCode.UNAUTHENTICATED ? 3 : 1;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot client: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.of(e);
         }
+        FederationClient.Summary s = new FederationClient(o, line -> {
+            err.println("client: " + line);
+            err.flush();
+        }).run();
+        out.println("rounds trained: " + s.trained() + ", updates accepted: " + s.accepted());
+        out.flush();
+        return 0;
     }
 }

@@ -1,6 +1,7 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.demo.Demo;
+import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.Experiment;
 import picocli.CommandLine.Command;
@@ -42,22 +43,23 @@ public final class DemoCommand implements Callable<Integer> {
     String backend;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
+        Backend be;
         try {
-            Demo.Plan plan = Demo.prepare(out, quick ? Demo.Scale.quick() : Demo.Scale.full(), quiet, line -> {
-                err.println(line);
-                err.flush();
-            });
-            Experiment.Result r = RunCommand.execute(Experiment.fromYaml(plan.yaml(), sets).onBackend(Backends.byName(backend)), quiet, err);
-            stdout.print(Demo.table(r));
-            stdout.printf(Locale.ROOT, "report: %s (%.0f s in all)%n", r.report(), (System.nanoTime() - t0) / 1e9);
-            stdout.flush();
-            return 0;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot demo: " + e.getMessage());
-            return 1;
+            be = Backends.byName(backend); // before pretraining: an unavailable backend is known now
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new UserError("--backend " + backend + ": " + e.getMessage(), e);
         }
+        Demo.Plan plan = Demo.prepare(out, quick ? Demo.Scale.quick() : Demo.Scale.full(), quiet, line -> {
+            err.println(line);
+            err.flush();
+        });
+        Experiment.Result r = RunCommand.execute(Experiment.fromYaml(plan.yaml(), sets).onBackend(be), quiet, err);
+        stdout.print(Demo.table(r));
+        stdout.printf(Locale.ROOT, "report: %s (%.0f s in all)%n", r.report(), (System.nanoTime() - t0) / 1e9);
+        stdout.flush();
+        return 0;
     }
 }

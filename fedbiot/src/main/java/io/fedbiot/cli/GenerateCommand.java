@@ -39,7 +39,7 @@ public final class GenerateCommand implements Callable<Integer> {
     String prompt;
 
     @Option(names = "--steps", defaultValue = "256", paramLabel = "N",
-            description = "Positions to run, the prompt included (0 or more than the context: the context length). Default: ${DEFAULT-VALUE}.")
+            description = "Positions to run, the prompt included (0 or more than the context: the context length; the prompt must fit). Default: ${DEFAULT-VALUE}.")
     int steps;
 
     @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T", description = "0 decodes greedily. Default: ${DEFAULT-VALUE}.")
@@ -55,20 +55,31 @@ public final class GenerateCommand implements Callable<Integer> {
     BackendOption backend = new BackendOption();
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (temperature < 0 || !(topP > 0 && topP <= 1)) {
-            err.println("fedbiot generate: --temperature must be >= 0 and --top-p in (0, 1]");
-            return 2;
-        }
-        try (Checkpoint ck = Checkpoint.load(model); Arena weights = Arena.ofShared()) {
-            Tokenizer tok = loadTokenizer(ck);
-            if (tok.vocabSize() != ck.config().vocabSize())
-                throw new IOException("tokenizer " + tokenizer + " has " + tok.vocabSize() + " tokens but the model "
-                        + model + " has a vocabulary of " + ck.config().vocabSize());
-            int ctx = ck.config().maxSeqLen();
-            int n = steps <= 0 || steps > ctx ? ctx : steps;
-            int[] promptIds = tok.encode(prompt, true, false);
+        if (!(temperature >= 0) || Float.isInfinite(temperature))
+            throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature, null);
+        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1], got " + topP, null);
+        if (steps < 0) throw new UserError("--steps must be >= 0 (0: the context length), got " + steps, null);
+        backend.backend(); // an unknown or unavailable backend, before loading anything
+        try (Checkpoint ck = open(); Arena weights = Arena.ofShared()) {
+            Tokenizer tok;
+            int[] promptIds;
+            int n;
+            try {
+                tok = loadTokenizer(ck);
+                if (tok.vocabSize() != ck.config().vocabSize())
+                    throw new IllegalArgumentException("tokenizer " + tokenizer + " has " + tok.vocabSize() + " tokens but the model "
+                            + model + " has a vocabulary of " + ck.config().vocabSize());
+                int ctx = ck.config().maxSeqLen();
+                n = steps == 0 || steps > ctx ? ctx : steps;
+                promptIds = tok.encode(prompt, true, false);
+                if (promptIds.length >= n)
+                    throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens (BOS included) but only " + n
+                            + " positions run (--steps " + steps + ", the model's context " + ctx + "): nothing would be generated");
+            } catch (IOException | IllegalArgumentException e) {
+                throw UserError.of(e);
+            }
             long s = seed != null ? seed : System.nanoTime();
             err.printf("model %s (%s, %,d parameters), tokenizer %s, %d steps%n", model, ck.format(), ck.parameterCount(), tok, n);
 
@@ -87,9 +98,15 @@ public final class GenerateCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - t0) / 1e9;
             if (all.length > 1) err.printf("achieved tok/s: %.1f%n", (all.length - 1) / secs);
             return 0;
+        }
+    }
+
+    /** The checkpoint; a missing or malformed file is the user's to fix. */
+    private Checkpoint open() {
+        try {
+            return Checkpoint.load(model);
         } catch (IOException | IllegalArgumentException e) {
-            err.println("fedbiot generate: " + e.getMessage());
-            return 1;
+            throw UserError.of(e);
         }
     }
 

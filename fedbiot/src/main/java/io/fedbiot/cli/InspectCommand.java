@@ -61,11 +61,8 @@ public final class InspectCommand implements Callable<Integer> {
             print(c, out);
             out.flush();
             return 0;
-        } catch (IOException | IllegalArgumentException e) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("fedbiot inspect: " + e.getMessage());
-            err.flush();
-            return 1;
+        } catch (IOException | IllegalArgumentException e) { // inspect only reads: every failure is the file's
+            throw UserError.of(e);
         }
     }
 
@@ -124,10 +121,7 @@ public final class InspectCommand implements Callable<Integer> {
             try (Checkpoint c = Checkpoint.load(path)) {
                 L = c.config().nLayers();
             } catch (IOException | IllegalArgumentException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("fedbiot inspect: " + e.getMessage());
-                err.flush();
-                return 1;
+                throw UserError.of(e);
             }
             source = path.toString();
         }
@@ -151,10 +145,7 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     private int usageError(String message) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("fedbiot inspect: " + message);
-        err.flush();
-        return 2;
+        throw new UserError(message, null);
     }
 
     /** The split, one role per line, in base-layer indices; the emulator table maps each kept layer to its teacher segment. */

@@ -5,7 +5,10 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
-/** The {@code fedbiot} command line. */
+/**
+ * The {@code fedbiot} command line. Exit codes, the same on every command: 0 success, 1 a
+ * runtime failure, 2 a usage or input error ({@link CliErrors}); {@code --debug} adds the stack trace.
+ */
 @Command(name = "bin/fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
@@ -14,6 +17,10 @@ import java.io.PrintWriter;
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print its stack trace too (for a bug report).")
+    boolean debug;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -33,7 +40,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI writing usage, version and results to {@code out} and errors to {@code err}. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return new CommandLine(new Main()).setOut(out).setErr(err).execute(args);
+        return new CommandLine(new Main()).setOut(out).setErr(err).setExecutionExceptionHandler(new CliErrors()).execute(args);
     }
 
     @Override

@@ -74,22 +74,24 @@ public final class PretrainCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        PretrainSettings s;
+        List<String> docs;
+        Tokenizer tok;
         try {
-            PretrainSettings s = new PretrainSettings(dim, layers, heads, hidden, seq, steps, batch, lr, warmup, vocab, seed);
-            List<String> docs = TextCorpus.read(data, field);
-            Tokenizer tok = tokenizer == null ? null : Tokenizers.load(tokenizer);
-            Pretrainer.Result r = Pretrainer.pretrain(docs, tok, s, out, quiet, line -> {
-                err.println(line);
-                err.flush();
-            });
-            stdout.printf(java.util.Locale.ROOT, "model: %s (loss %.4f -> %.4f)%n", out, r.meanFirst(10), r.meanLast(10));
-            stdout.flush();
-            return 0;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot pretrain: " + e.getMessage());
-            return 1;
+            s = new PretrainSettings(dim, layers, heads, hidden, seq, steps, batch, lr, warmup, vocab, seed);
+            docs = TextCorpus.read(data, field);
+            tok = tokenizer == null ? null : Tokenizers.load(tokenizer);
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.of(e);
         }
+        Pretrainer.Result r = Pretrainer.pretrain(docs, tok, s, out, quiet, line -> {
+            err.println(line);
+            err.flush();
+        });
+        stdout.printf(java.util.Locale.ROOT, "model: %s (loss %.4f -> %.4f)%n", out, r.meanFirst(10), r.meanLast(10));
+        stdout.flush();
+        return 0;
     }
 }

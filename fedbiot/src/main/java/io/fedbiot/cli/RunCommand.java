@@ -59,23 +59,17 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Experiment exp;
         try {
             exp = Experiment.fromYaml(config, sets).onBackend(Backends.byName(backend));
         } catch (IOException | IllegalArgumentException | IllegalStateException e) { // ExperimentConfigException names the file itself
-            err.println("fedbiot run: " + e.getMessage());
-            return 2;
+            throw UserError.of(e);
         }
-        try {
-            Experiment.Result r = execute(exp, quiet, err);
-            out.println("report: " + r.report());
-            out.flush();
-            return 0;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot run: " + e.getMessage());
-            return 1;
-        }
+        Experiment.Result r = execute(exp, quiet, err);
+        out.println("report: " + r.report());
+        out.flush();
+        return 0;
     }
 }

@@ -70,26 +70,29 @@ public final class ServerCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        ServerOptions opts;
+        ExperimentConfig cfg;
+        TokenTable table;
         try {
             Endpoint at = Endpoint.parse(listen);
-            ServerOptions opts = new ServerOptions(at.host(), at.port(), minClients, seconds(quorumWait), seconds(deadline),
+            opts = new ServerOptions(at.host(), at.port(), minClients, seconds(quorumWait), seconds(deadline),
                     Duration.ofSeconds(1), seconds(live), tlsCert, tlsKey, maxUploadMiB);
-            ExperimentConfig cfg = ExperimentConfig.load(config, sets);
-            FederationServer.Result r = new FederationServer(cfg, TokenTable.load(tokens), opts, state, quiet, line -> {
-                err.println("server: " + line);
-                err.flush();
-            }).run();
-            out.println("rounds run: " + r.rounds().size() + (r.resumedAt() > 0 ? " (resumed at round " + r.resumedAt() + ")" : ""));
-            out.println("state: " + state.resolve("state.json"));
-            out.println("adapter: " + state.resolve("adapter"));
-            out.flush();
-            return 0;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot server: " + e.getMessage());
-            return 1;
+            cfg = ExperimentConfig.load(config, sets);
+            table = TokenTable.load(tokens);
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.of(e);
         }
+        FederationServer.Result r = new FederationServer(cfg, table, opts, state, quiet, line -> {
+            err.println("server: " + line);
+            err.flush();
+        }).run();
+        out.println("rounds run: " + r.rounds().size() + (r.resumedAt() > 0 ? " (resumed at round " + r.resumedAt() + ")" : ""));
+        out.println("state: " + state.resolve("state.json"));
+        out.println("adapter: " + state.resolve("adapter"));
+        out.flush();
+        return 0;
     }
 
     private static Duration seconds(double s) {

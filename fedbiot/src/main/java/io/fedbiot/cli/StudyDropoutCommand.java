@@ -55,7 +55,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "Checkpoint: llama2.c .bin, GGUF or HF directory.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Public data (Alpaca JSON by default): 80% aligns, held-out rows measure.")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Public data (Alpaca JSON by default): 80%% aligns, held-out rows measure.")
     Path data;
 
     @Option(names = "--format", defaultValue = "alpaca", description = "Data format: alpaca, dolly, gsm8k, codealpaca (default ${DEFAULT-VALUE}).")
@@ -99,7 +99,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--seq-len", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--heldout", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%).")
+    @Option(names = "--heldout", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%%).")
     int heldout;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, batches and LoRA init (default ${DEFAULT-VALUE}).")
@@ -115,7 +115,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         List<Method> ruleList = new ArrayList<>();
         DataFormat fmt;
@@ -135,8 +135,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
             if (alignCalls < 0) throw new IllegalArgumentException("--align-calls must be >= 0, got " + alignCalls);
             if (heldout < 0) throw new IllegalArgumentException("--heldout must be >= 0, got " + heldout);
         } catch (IllegalArgumentException e) {
-            err.println("fedbiot study-dropout: " + e.getMessage());
-            return 2;
+            throw UserError.of(e);
         }
         try (Checkpoint ck = Checkpoint.load(model)) {
             Tokenizer tok = Experiment.tokenizer(ck, model, tokenizer, "pass --tokenizer");
@@ -197,9 +196,6 @@ public final class StudyDropoutCommand implements Callable<Integer> {
             stdout.println("wrote " + mdFile + ", " + csv + ", " + png);
             stdout.flush();
             return 0;
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("fedbiot study-dropout: " + e.getMessage());
-            return 1;
         }
     }
 

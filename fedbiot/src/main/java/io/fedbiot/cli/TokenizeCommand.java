@@ -40,9 +40,8 @@ public final class TokenizeCommand implements Callable<Integer> {
         Tokenizer t;
         try {
             t = Tokenizers.load(tokenizer);
-        } catch (IOException e) {
-            spec.commandLine().getErr().println("fedbiot tokenize: " + e.getMessage());
-            return 1;
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.of(e);
         }
         StringJoiner ids = new StringJoiner(" ");
         for (int id : t.encode(text, bos, eos)) ids.add(Integer.toString(id));

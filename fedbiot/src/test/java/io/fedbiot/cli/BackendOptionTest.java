@@ -30,7 +30,7 @@ class BackendOptionTest {
         assumeFalse(p.usable(), "a usable GPU is present: the no-GPU error is not reachable here");
         Result r = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
                 "--steps", "8", "--temperature", "0", "--backend", "cuda");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "an unavailable backend is an input error");
         assertTrue(r.err().contains("--backend cuda") && r.err().contains(p.reason()), r.err());
         assertEquals("", r.out(), "nothing on standard output");
     }
@@ -47,7 +47,7 @@ class BackendOptionTest {
     void unknownBackendIsRefused() {
         Result r = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
                 "--steps", "8", "--backend", "tpu");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "an unknown backend is an input error");
         assertTrue(r.err().contains("unknown backend 'tpu'"), r.err());
     }
 }

@@ -59,7 +59,7 @@ class DemoCommandTest {
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\": \"ok\"}\n{\"text\": 5}\n");
         Result err = run("pretrain", "--quiet", "--data", bad.toString(), "--out", tmp.resolve("m2").toString());
-        assertEquals(1, err.code());
+        assertEquals(2, err.code(), "a bad corpus row is an input error");
         assertTrue(err.err().contains("row 2"), err.err());
         assertFalse(Files.exists(tmp.resolve("m2")));
     }

@@ -40,7 +40,7 @@ class GenerateCommandTest {
         }
         Result bad = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tok512.bin").toString(),
                 "--backend", "tpu");
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("unknown backend 'tpu'"), bad.err());
     }
 
@@ -70,11 +70,11 @@ class GenerateCommandTest {
     @Test
     void aModelWithoutATokenizerGetsAClearError() {
         Result r = run("generate", "--model", model("stories260K.bin").toString(), "--steps", "3");
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("--tokenizer"), r.err());
         assertEquals("", r.out());
         Result bad = run("generate", "--model", model("stories260K.bin").toString(), "--tokenizer", model("tokenizer.bin").toString());
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code());
         assertTrue(bad.err().contains("32000") && bad.err().contains("512"), bad.err());
     }
 }

@@ -54,7 +54,7 @@ class InspectCommandTest {
         Path f = tmp.resolve("junk.bin");
         Files.write(f, new byte[5]);
         Result r = run("inspect", f.toString());
-        assertEquals(1, r.code());
+        assertEquals(2, r.code(), "a malformed checkpoint is an input error");
         assertTrue(r.err().contains("junk.bin"), r.err());
         assertTrue(r.out().isEmpty(), r.out());
     }

@@ -49,6 +49,17 @@ class MainTest {
     }
 
     @Test
+    void everyCommandsHelpIsCleanAndOffersDebug() {
+        for (String cmd : new picocli.CommandLine(new Main()).getSubcommands().keySet()) {
+            if (cmd.equals("help")) continue;
+            Result r = runCapturingSystemStreams(cmd, "--help");
+            assertEquals(0, r.code(), cmd + ": " + r.err());
+            assertFalse(r.err().contains("picocli WARN") || r.out().contains("picocli WARN"), cmd + " --help warns: " + r.err());
+            assertTrue(r.out().contains("--debug"), cmd + " --help should list --debug: " + r.out());
+        }
+    }
+
+    @Test
     void noArgumentsPrintsUsage() {
         Result r = run();
         assertEquals(0, r.code(), r.err());
@@ -70,7 +81,7 @@ class MainTest {
     @Test
     void unknownOptionFailsWithAnErrorOnStderr() {
         Result r = run("--no-such-option");
-        assertNotEquals(0, r.code());
+        assertEquals(2, r.code(), "a usage error");
         assertTrue(r.err().contains("--no-such-option"), r.err());
         assertTrue(r.out().isEmpty(), r.out());
     }
