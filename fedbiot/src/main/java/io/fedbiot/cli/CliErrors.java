@@ -25,11 +25,12 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandName();
+        int code = exitCode(e);
         err.println((name.equals("bin/fedbiot") ? "fedbiot" : "fedbiot " + name) + ": " + message(e));
         if (debug(parsed)) e.printStackTrace(err);
-        else if (exitCode(e) == RUNTIME) err.println("(run again with --debug for the stack trace)");
+        else if (code == RUNTIME) err.println("(run again with --debug for the stack trace)");
         err.flush();
-        return exitCode(e);
+        return code;
     }
 
     /** 2 for what the user can fix, else 1. */

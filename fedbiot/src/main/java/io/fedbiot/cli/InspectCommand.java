@@ -54,7 +54,7 @@ public final class InspectCommand implements Callable<Integer> {
         if (split != null) return callSplit();
         PrintWriter out = spec.commandLine().getOut();
         if (path == null || layers != null || adapter != null || drop != null) {
-            return usageError(path == null ? "PATH is required (or --split METHOD with --layers L)"
+            throw usage(path == null ? "PATH is required (or --split METHOD with --layers L)"
                     : "--layers, --adapter and --drop need --split METHOD");
         }
         try (Checkpoint c = Checkpoint.load(path)) {
@@ -107,9 +107,9 @@ public final class InspectCommand implements Callable<Integer> {
         try {
             m = Method.parse(split);
         } catch (IllegalArgumentException e) {
-            return usageError("--split: " + e.getMessage());
+            throw usage("--split: " + e.getMessage());
         }
-        if ((path == null) == (layers == null)) return usageError("--split needs the layer count: give either --layers L or a model PATH, not both");
+        if ((path == null) == (layers == null)) throw usage("--split needs the layer count: give either --layers L or a model PATH, not both");
         int a = adapter == null ? 2 : adapter;
         double beta = drop == null ? 0.2 : drop;
         String source;
@@ -125,15 +125,15 @@ public final class InspectCommand implements Callable<Integer> {
             }
             source = path.toString();
         }
-        if (L < 1) return usageError("--layers must be at least 1, got " + L);
-        if (!(beta >= 0 && beta < 1)) return usageError("--drop must be in [0, 1), got " + beta);
+        if (L < 1) throw usage("--layers must be at least 1, got " + L);
+        if (!(beta >= 0 && beta < 1)) throw usage("--drop must be in [0, 1), got " + beta);
         // The adapter size only shapes FedBiOT, but a value no split could use is a mistake either way.
-        if (a < 1 || a >= L) return usageError("--adapter must be in [1, " + (L - 1) + "] for " + L + " layers, got " + a);
+        if (a < 1 || a >= L) throw usage("--adapter must be in [1, " + (L - 1) + "] for " + L + " layers, got " + a);
         Split s;
         try {
             s = Split.of(m, L, a, beta);
         } catch (IllegalArgumentException e) {
-            return usageError(e.getMessage());
+            throw usage(e.getMessage());
         }
         if (adapter != null && m != Method.FEDBIOT) {
             spec.commandLine().getErr().println("fedbiot inspect: note: --adapter only sizes FedBiOT's adapter; "
@@ -144,8 +144,8 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int usageError(String message) {
-        throw new UserError(message, null);
+    private static UserError usage(String message) {
+        return new UserError(message, null);
     }
 
     /** The split, one role per line, in base-layer indices; the emulator table maps each kept layer to its teacher segment. */

@@ -20,7 +20,7 @@ public final class Main implements Runnable {
 
     @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "On an error, print its stack trace too (for a bug report).")
-    boolean debug;
+    boolean debug; // read from the parse result by CliErrors, whichever command it was given to
 
     public static void main(String[] args) {
         System.exit(run(args));

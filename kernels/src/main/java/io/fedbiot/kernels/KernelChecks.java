@@ -1,5 +1,7 @@
 package io.fedbiot.kernels;
 
+import java.util.List;
+
 /**
  * The argument checks every backend shares, one message each: a kernel gets the same exception
  * for the same bad call on every backend. Shape and option checks run in the parameter records'
@@ -8,6 +10,10 @@ package io.fedbiot.kernels;
  */
 public final class KernelChecks {
     private KernelChecks() {}
+
+    /** The buffer names KL and NMSE report, in argument order: forward out, a, b; backward da, db, dOut, a, b. */
+    public static final List<String> KL_ARGS = List.of("kl", "P", "Q"), KL_BACKWARD_ARGS = List.of("dP", "dQ", "dKl", "P", "Q"),
+            NMSE_ARGS = List.of("out", "a", "b"), NMSE_BACKWARD_ARGS = List.of("dA", "dB", "dOut", "a", "b");
 
     /** {@code b}, which must be non-null and hold at least {@code floats} 4-byte elements. */
     public static Buf need(String op, String name, Buf b, long floats) {

@@ -22,6 +22,7 @@ import io.fedbiot.kernels.SgdStep;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -299,37 +300,37 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
-        rowLoss(KL_FORWARD, "kl", new String[]{"kl", "P", "Q"}, r, kl, P, Q, mask);
+        rowLoss(KL_FORWARD, "kl", KernelChecks.KL_ARGS, r, kl, P, Q, mask);
     }
 
     @Override
     public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
-        rowLossBackward(KL_BACKWARD, "klBackward", new String[]{"dP", "dQ", "dKl", "P", "Q"}, r, dP, dQ, dKl, P, Q, mask);
+        rowLossBackward(KL_BACKWARD, "klBackward", KernelChecks.KL_BACKWARD_ARGS, r, dP, dQ, dKl, P, Q, mask);
     }
 
     @Override
     public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
-        rowLoss(NMSE_FORWARD, "nmse", new String[]{"out", "a", "b"}, r, out, a, b, mask);
+        rowLoss(NMSE_FORWARD, "nmse", KernelChecks.NMSE_ARGS, r, out, a, b, mask);
     }
 
     @Override
     public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
-        rowLossBackward(NMSE_BACKWARD, "nmseBackward", new String[]{"dA", "dB", "dOut", "a", "b"}, r, dA, dB, dOut, a, b, mask);
+        rowLossBackward(NMSE_BACKWARD, "nmseBackward", KernelChecks.NMSE_BACKWARD_ARGS, r, dA, dB, dOut, a, b, mask);
     }
 
     /** KL and NMSE share one C signature: out [1], two [N,V] operands, an optional row mask [N]; names: out, a, b. */
-    private void rowLoss(NativeOp op, String what, String[] names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
+    private void rowLoss(NativeOp op, String what, List<String> names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
         long nv = r.n();
-        k.call(op, s(out, 1, what, names[0]), s(a, nv, what, names[1]), s(b, nv, what, names[2]), o(mask, r.N(), what, "mask"),
+        k.call(op, s(out, 1, what, names.get(0)), s(a, nv, what, names.get(1)), s(b, nv, what, names.get(2)), o(mask, r.N(), what, "mask"),
                 r.N(), r.V());
     }
 
     /** Their backwards too: optional da, db [N,V] accumulated, dOut [1]; names: da, db, dOut, a, b. */
-    private void rowLossBackward(NativeOp op, String what, String[] names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b, Buf mask) {
+    private void rowLossBackward(NativeOp op, String what, List<String> names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b, Buf mask) {
         if (da == null && db == null) return;
         long nv = r.n();
-        k.call(op, o(da, nv, what, names[0]), o(db, nv, what, names[1]), s(dOut, 1, what, names[2]), s(a, nv, what, names[3]),
-                s(b, nv, what, names[4]), o(mask, r.N(), what, "mask"), r.N(), r.V());
+        k.call(op, o(da, nv, what, names.get(0)), o(db, nv, what, names.get(1)), s(dOut, 1, what, names.get(2)), s(a, nv, what, names.get(3)),
+                s(b, nv, what, names.get(4)), o(mask, r.N(), what, "mask"), r.N(), r.V());
     }
 
     /**

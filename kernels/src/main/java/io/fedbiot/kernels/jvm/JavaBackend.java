@@ -11,6 +11,7 @@ import io.fedbiot.kernels.Embedding;
 import io.fedbiot.kernels.GemmShape;
 import io.fedbiot.kernels.HostBuf;
 import io.fedbiot.kernels.HostMemory;
+import io.fedbiot.kernels.KernelChecks;
 import io.fedbiot.kernels.RmsNorm;
 import io.fedbiot.kernels.Rope;
 import io.fedbiot.kernels.Rows;
@@ -18,6 +19,7 @@ import io.fedbiot.kernels.SgdStep;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * The pure-Java backend: Vector API kernels (species chosen once, scalar tails) on host memory,
@@ -173,22 +175,22 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void klForward(Rows r, Buf kl, Buf P, Buf Q, Buf mask) {
-        rowLoss(JvmLosses::klForward, "kl", new String[]{"kl", "P", "Q"}, r, kl, P, Q, mask);
+        rowLoss(JvmLosses::klForward, "kl", KernelChecks.KL_ARGS, r, kl, P, Q, mask);
     }
 
     @Override
     public void klBackward(Rows r, Buf dP, Buf dQ, Buf dKl, Buf P, Buf Q, Buf mask) {
-        rowLossBackward(JvmLosses::klBackward, "klBackward", new String[]{"dP", "dQ", "dKl", "P", "Q"}, r, dP, dQ, dKl, P, Q, mask);
+        rowLossBackward(JvmLosses::klBackward, "klBackward", KernelChecks.KL_BACKWARD_ARGS, r, dP, dQ, dKl, P, Q, mask);
     }
 
     @Override
     public void nmseForward(Rows r, Buf out, Buf a, Buf b, Buf mask) {
-        rowLoss(JvmLosses::nmseForward, "nmse", new String[]{"out", "a", "b"}, r, out, a, b, mask);
+        rowLoss(JvmLosses::nmseForward, "nmse", KernelChecks.NMSE_ARGS, r, out, a, b, mask);
     }
 
     @Override
     public void nmseBackward(Rows r, Buf dA, Buf dB, Buf dOut, Buf a, Buf b, Buf mask) {
-        rowLossBackward(JvmLosses::nmseBackward, "nmseBackward", new String[]{"dA", "dB", "dOut", "a", "b"}, r, dA, dB, dOut, a, b, mask);
+        rowLossBackward(JvmLosses::nmseBackward, "nmseBackward", KernelChecks.NMSE_BACKWARD_ARGS, r, dA, dB, dOut, a, b, mask);
     }
 
     /** KL and NMSE: out [1], two [N,V] operands, an optional row mask [N]. */
@@ -202,14 +204,14 @@ public final class JavaBackend implements Backend {
                  MemorySegment mask, int N, int V);
     }
 
-    private void rowLoss(RowLoss kernel, String what, String[] names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
-        kernel.run(par, s(out, 1, what, names[0]), s(a, r.n(), what, names[1]), s(b, r.n(), what, names[2]),
+    private void rowLoss(RowLoss kernel, String what, List<String> names, Rows r, Buf out, Buf a, Buf b, Buf mask) {
+        kernel.run(par, s(out, 1, what, names.get(0)), s(a, r.n(), what, names.get(1)), s(b, r.n(), what, names.get(2)),
                 o(mask, r.N(), what, "mask"), r.N(), r.V());
     }
 
-    private void rowLossBackward(RowLossBackward kernel, String what, String[] names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b,
+    private void rowLossBackward(RowLossBackward kernel, String what, List<String> names, Rows r, Buf da, Buf db, Buf dOut, Buf a, Buf b,
                                  Buf mask) {
-        kernel.run(par, o(da, r.n(), what, names[0]), o(db, r.n(), what, names[1]), s(dOut, 1, what, names[2]),
-                s(a, r.n(), what, names[3]), s(b, r.n(), what, names[4]), o(mask, r.N(), what, "mask"), r.N(), r.V());
+        kernel.run(par, o(da, r.n(), what, names.get(0)), o(db, r.n(), what, names.get(1)), s(dOut, 1, what, names.get(2)),
+                s(a, r.n(), what, names.get(3)), s(b, r.n(), what, names.get(4)), o(mask, r.N(), what, "mask"), r.N(), r.V());
     }
 }
