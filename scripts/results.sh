@@ -37,8 +37,8 @@ run_dataset() {
 study_dropout() {
   "${CLI[@]}" study-dropout --quiet --model ../shared/data/models/stories260K.bin \
     --tokenizer ../shared/data/models/tok512.bin --data ../shared/data/datasets/alpaca/alpaca_small.json \
-    --seq-len 512 --betas 0.2,0.5 --rules fedbiot,fedot --adapter 1 --align-calls 6 --align-steps 5 --lr 3e-3 \
-    --batch 4 --heldout 32 --seed 0 --out runs/results/dropout
+    --max-len 512 --beta 0.2,0.5 --rules fedbiot,fedot --adapter 1 --prealign-rounds 6 --align-steps 5 --lr-align 3e-3 \
+    --batch-size 4 --heldout 32 --seed 0 --out runs/results/dropout
   cp runs/results/dropout/dropout.png docs/dropout.png
 }
 

@@ -46,7 +46,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "A", description = "FedBiOT's top adapter layers a, with --split. Default: 2.")
     Integer adapter;
 
-    @Option(names = "--drop", paramLabel = "BETA", description = "Drop rate β of the teacher layers, in [0, 1), with --split. Default: 0.2.")
+    @Option(names = "--beta", paramLabel = "BETA", description = "Drop rate β of the teacher layers, in [0, 1), with --split. Default: 0.2.")
     Double drop;
 
     @Override
@@ -55,7 +55,7 @@ public final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (path == null || layers != null || adapter != null || drop != null) {
             throw usage(path == null ? "PATH is required (or --split METHOD with --layers L)"
-                    : "--layers, --adapter and --drop need --split METHOD");
+                    : "--layers, --adapter and --beta need --split METHOD");
         }
         try (Checkpoint c = Checkpoint.load(path)) {
             print(c, out);
@@ -126,7 +126,7 @@ public final class InspectCommand implements Callable<Integer> {
             source = path.toString();
         }
         if (L < 1) throw usage("--layers must be at least 1, got " + L);
-        if (!(beta >= 0 && beta < 1)) throw usage("--drop must be in [0, 1), got " + beta);
+        if (!(beta >= 0 && beta < 1)) throw usage("--beta must be in [0, 1), got " + beta);
         // The adapter size only shapes FedBiOT, but a value no split could use is a mistake either way.
         if (a < 1 || a >= L) throw usage("--adapter must be in [1, " + (L - 1) + "] for " + L + " layers, got " + a);
         Split s;

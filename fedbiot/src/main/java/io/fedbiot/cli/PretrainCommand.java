@@ -52,13 +52,13 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "256", description = "SwiGLU hidden size (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--seq", defaultValue = "128", description = "Training window and context length (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", defaultValue = "128", description = "Training window and context length (default: ${DEFAULT-VALUE}).")
     int seq;
 
     @Option(names = "--steps", defaultValue = "500", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "16", description = "Windows per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")

@@ -64,7 +64,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the GGUF's own or the one beside an HF model).")
     Path tokenizer;
 
-    @Option(names = "--betas", split = ",", defaultValue = "0.2,0.4,0.5,0.6", paramLabel = "β,...",
+    @Option(names = "--beta", split = ",", defaultValue = "0.2,0.4,0.5,0.6", paramLabel = "β,...",
             description = "Drop rates, each in [0, 1) (default ${DEFAULT-VALUE}).")
     double[] betas;
 
@@ -75,13 +75,13 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--adapter", defaultValue = "2", description = "FedBiOT's adapter: the top a layers (default ${DEFAULT-VALUE}).")
     int adapter;
 
-    @Option(names = "--align-calls", defaultValue = "10", description = "Alignment calls (pre-alignment) between before and after (default ${DEFAULT-VALUE}).")
+    @Option(names = "--prealign-rounds", defaultValue = "10", description = "Alignment calls R0 (pre-alignment) between before and after (default ${DEFAULT-VALUE}).")
     int alignCalls;
 
     @Option(names = "--align-steps", defaultValue = "5", description = "AdamW steps per alignment call, E (default ${DEFAULT-VALUE}).")
     int alignSteps;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Alignment learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-align", defaultValue = "1e-3", description = "Alignment learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--lambda", defaultValue = "1.0", description = "KL weight λ in NMSE + λ·KL (default ${DEFAULT-VALUE}).")
@@ -93,11 +93,11 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank on wq, wv; alpha = 2·rank (default ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--batch", defaultValue = "10", description = "Rows per batch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "10", description = "Rows per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seq-len", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
-    int seqLen;
+    @Option(names = "--max-len", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
+    int maxLen;
 
     @Option(names = "--heldout", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%%).")
     int heldout;
@@ -127,25 +127,25 @@ public final class StudyDropoutCommand implements Callable<Integer> {
                 ruleList.add(m);
             }
             fmt = DataFormat.parse(format);
-            for (double b : betas) if (!(b >= 0 && b < 1)) throw new IllegalArgumentException("--betas: " + b + " is not in [0, 1)");
-            positive("--batch", batch);
-            positive("--seq-len", seqLen);
+            for (double b : betas) if (!(b >= 0 && b < 1)) throw new IllegalArgumentException("--beta: " + b + " is not in [0, 1)");
+            positive("--batch-size", batch);
+            positive("--max-len", maxLen);
             positive("--align-steps", alignSteps);
             positive("--lora-rank", rank);
-            if (alignCalls < 0) throw new IllegalArgumentException("--align-calls must be >= 0, got " + alignCalls);
+            if (alignCalls < 0) throw new IllegalArgumentException("--prealign-rounds must be >= 0, got " + alignCalls);
             if (heldout < 0) throw new IllegalArgumentException("--heldout must be >= 0, got " + heldout);
         } catch (IllegalArgumentException e) {
             throw UserError.of(e);
         }
         try (Checkpoint ck = Checkpoint.load(model)) {
             Tokenizer tok = Experiment.tokenizer(ck, model, tokenizer, "pass --tokenizer");
-            TokenizedDataset ds = DatasetCache.load(data, fmt, tok, seqLen, BadRowPolicy.SKIP, cache, line -> {
+            TokenizedDataset ds = DatasetCache.load(data, fmt, tok, maxLen, BadRowPolicy.SKIP, cache, line -> {
                 err.println(line);
                 err.flush();
             }).dataset();
             Splits.Split sp = Splits.split(ds.size(), 0.8, seed);
             if (sp.train().length == 0 || sp.heldOut().length == 0)
-                throw new IllegalArgumentException(data + ": " + ds.size() + " usable rows (at most " + seqLen
+                throw new IllegalArgumentException(data + ": " + ds.size() + " usable rows (at most " + maxLen
                         + " tokens), too few to split 80/20 into alignment and held-out data");
             int[] held = heldout == 0 || heldout >= sp.heldOut().length ? sp.heldOut() : Arrays.copyOf(sp.heldOut(), heldout);
             List<Batch> heldBatches = new ArrayList<>();

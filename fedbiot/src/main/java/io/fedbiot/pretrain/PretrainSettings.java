@@ -32,9 +32,9 @@ public record PretrainSettings(int dim, int layers, int heads, int hidden, int s
         if (heads < 1 || dim % Math.max(1, heads) != 0 || (dim / Math.max(1, heads)) % 2 != 0)
             p.add("heads " + heads + " must divide dim " + dim + " into an even head size");
         if (hidden < 1) p.add("hidden must be >= 1, got " + hidden);
-        if (seq < 2) p.add("seq must be >= 2, got " + seq);
+        if (seq < 2) p.add("seq-len must be >= 2, got " + seq);
         if (steps < 1) p.add("steps must be >= 1, got " + steps);
-        if (batch < 1) p.add("batch must be >= 1, got " + batch);
+        if (batch < 1) p.add("batch-size must be >= 1, got " + batch);
         if (!(lr > 0)) p.add("lr must be > 0, got " + lr);
         if (warmup < 0) p.add("warmup must be >= 0, got " + warmup);
         if (!p.isEmpty()) throw new IllegalArgumentException("pretrain settings: " + String.join("; ", p));

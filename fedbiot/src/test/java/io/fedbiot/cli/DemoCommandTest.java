@@ -50,7 +50,7 @@ class DemoCommandTest {
         Files.writeString(corpus, "a small corpus about a cat.\n\nthe cat sat on a mat.\n\nthe mat was red.\n");
         Path model = tmp.resolve("m");
         Result ok = run("pretrain", "--quiet", "--data", corpus.toString(), "--out", model.toString(), "--dim", "16", "--layers", "2",
-                "--heads", "2", "--hidden", "32", "--seq", "16", "--steps", "3", "--batch", "2", "--vocab", "300");
+                "--heads", "2", "--hidden", "32", "--seq-len", "16", "--steps", "3", "--batch-size", "2", "--vocab", "300");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().startsWith("model: " + model), ok.out());
         assertTrue(Files.isRegularFile(model.resolve("config.json")) && Files.isRegularFile(model.resolve("tokenizer.bin")));

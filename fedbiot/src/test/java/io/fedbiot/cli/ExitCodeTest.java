@@ -78,7 +78,7 @@ class ExitCodeTest {
     void aFailureWhileWorkingExitsOne() throws IOException {
         Path corpus = Files.writeString(tmp.resolve("c.txt"), "the cat sat on the mat. the dog ate the bone.\n".repeat(40));
         Result r = run("pretrain", "--data", corpus.toString(), "--out", tmp.resolve("m").toString(), "--dim", "16", "--layers", "1",
-                "--heads", "2", "--hidden", "32", "--seq", "8", "--steps", "20", "--batch", "2", "--vocab", "300", "--lr", "1e30",
+                "--heads", "2", "--hidden", "32", "--seq-len", "8", "--steps", "20", "--batch-size", "2", "--vocab", "300", "--lr", "1e30",
                 "--quiet");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("fedbiot pretrain: pretraining loss is"), r.err());

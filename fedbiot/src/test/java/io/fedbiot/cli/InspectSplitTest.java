@@ -27,7 +27,7 @@ class InspectSplitTest {
 
     @Test
     void fedbiotAtTwoDropRatesMatchesTheSpec() {
-        Result r = run("inspect", "--split", "fedbiot", "--layers", "32", "--adapter", "2", "--drop", "0.2");
+        Result r = run("inspect", "--split", "fedbiot", "--layers", "32", "--adapter", "2", "--beta", "0.2");
         assertEquals(0, r.code(), r.err());
         assertEquals("0,1,2,3,5,6,7,8,10,11,12,13,15,16,17,18,20,21,22,23,25,26,27,29", line(r.out(), "kept"), r.out());
         assertEquals("4,9,14,19,24,28", line(r.out(), "dropped"));
@@ -40,7 +40,7 @@ class InspectSplitTest {
         assertTrue(r.out().contains("compressed model, 26 layers bottom to top: 0,1,2,3,5,6,7,8,10,11,12,13,15,16,17,18,20,21,22,23,25,26,27,29,30,31"),
                 r.out());
 
-        Result half = run("inspect", "--split", "fedbiot", "--layers", "32", "--drop", "0.5");
+        Result half = run("inspect", "--split", "fedbiot", "--layers", "32", "--beta", "0.5");
         assertEquals(0, half.code(), half.err());
         assertEquals("0,2,4,6,8,10,12,14,16,18,20,22,24,26,29", line(half.out(), "kept"));
     }
@@ -48,7 +48,7 @@ class InspectSplitTest {
     @Test
     void fedotAndOffsiteTuningAdaptTwoPlusTwo() {
         for (String m : new String[]{"fedot", "offsite-tuning"}) {
-            Result r = run("inspect", "--split", m, "--layers", "32", "--drop", "0.2");
+            Result r = run("inspect", "--split", m, "--layers", "32", "--beta", "0.2");
             assertEquals(0, r.code(), r.err());
             assertEquals("2,3,4,5,7,8,9,11,12,13,14,16,17,18,20,21,22,23,25,26,27,29", line(r.out(), "kept"), r.out());
             assertEquals("0,1", line(r.out(), "adapter bottom"));
@@ -73,7 +73,7 @@ class InspectSplitTest {
         Path model = (shared != null ? Path.of(shared) : Path.of("..", "..", "shared")).resolve("data/models/stories260K.bin");
         if (!Files.exists(model)) fail("test data " + model.toAbsolutePath() + " is missing");
         // stories260K has 5 layers: FedBiOT a=2 compresses [0, 3) to rint(2.4) = 2 layers, 0 and 2.
-        Result r = run("inspect", model.toString(), "--split", "fedbiot", "--adapter", "2", "--drop", "0.2");
+        Result r = run("inspect", model.toString(), "--split", "fedbiot", "--adapter", "2", "--beta", "0.2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("FedBiOT split of 5 layers (" + model + ")"), r.out());
         assertEquals("0,2", line(r.out(), "kept"));
@@ -87,9 +87,9 @@ class InspectSplitTest {
         assertTrue(a.err().contains("--adapter must be in [1, 31] for 32 layers, got 40"), a.err());
         assertTrue(a.out().isEmpty(), a.out());
 
-        Result d = run("inspect", "--split", "fedbiot", "--layers", "32", "--drop", "1.5");
+        Result d = run("inspect", "--split", "fedbiot", "--layers", "32", "--beta", "1.5");
         assertEquals(2, d.code());
-        assertTrue(d.err().contains("--drop must be in [0, 1), got 1.5"), d.err());
+        assertTrue(d.err().contains("--beta must be in [0, 1), got 1.5"), d.err());
 
         Result m = run("inspect", "--split", "fedavg", "--layers", "32");
         assertEquals(2, m.code());

@@ -25,8 +25,8 @@ class StudyDropoutCommandTest {
         Path alpaca = CliRun.shared().resolve("data/datasets/alpaca/alpaca_small.json");
         Result r = run("study-dropout", "--quiet", "--model", model("stories260K.bin").toString(),
                 "--tokenizer", model("tok512.bin").toString(), "--data", alpaca.toString(),
-                "--betas", "0.2,0.5", "--rules", "fedbiot,fedot", "--adapter", "1", "--align-calls", "4", "--align-steps", "3",
-                "--lr", "3e-3", "--batch", "4", "--seq-len", "160", "--heldout", "8", "--seed", "3",
+                "--beta", "0.2,0.5", "--rules", "fedbiot,fedot", "--adapter", "1", "--prealign-rounds", "4", "--align-steps", "3",
+                "--lr-align", "3e-3", "--batch-size", "4", "--max-len", "160", "--heldout", "8", "--seed", "3",
                 "--cache", tmp.resolve("cache").toString(), "--out", tmp.resolve("out").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("| FedBiOT β=0.5 | 0, 3 | 1, 2 |"), r.out());
@@ -66,9 +66,9 @@ class StudyDropoutCommandTest {
 
     @Test
     void badOptionsAreRefusedByName() {
-        Result r = run("study-dropout", "--model", model("stories260K.bin").toString(), "--data", "x.json", "--betas", "1.0");
+        Result r = run("study-dropout", "--model", model("stories260K.bin").toString(), "--data", "x.json", "--beta", "1.0");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--betas: 1.0 is not in [0, 1)"), r.err());
+        assertTrue(r.err().contains("--beta: 1.0 is not in [0, 1)"), r.err());
         Result r2 = run("study-dropout", "--model", model("stories260K.bin").toString(), "--data", "x.json", "--rules", "fedlora");
         assertEquals(2, r2.code());
         assertTrue(r2.err().contains("fedlora has no layer-dropped emulator"), r2.err());
