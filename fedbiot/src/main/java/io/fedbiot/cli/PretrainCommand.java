@@ -5,6 +5,8 @@ import io.fedbiot.engine.tokenizer.Tokenizers;
 import io.fedbiot.pretrain.PretrainSettings;
 import io.fedbiot.pretrain.Pretrainer;
 import io.fedbiot.pretrain.TextCorpus;
+import io.fedbiot.pretrain.TokenizerBin;
+import io.fedbiot.pretrain.TokenizerJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -83,6 +85,10 @@ public final class PretrainCommand implements Callable<Integer> {
             s = new PretrainSettings(dim, layers, heads, hidden, seq, steps, batch, lr, warmup, vocab, seed);
             docs = TextCorpus.read(data, field);
             tok = tokenizer == null ? null : Tokenizers.load(tokenizer);
+            if (tok != null) {
+                TokenizerBin.check(tok);
+                TokenizerJson.check(tok);
+            }
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
         }

@@ -1,5 +1,7 @@
 package io.fedbiot.pretrain;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.Tensor;
@@ -136,9 +138,10 @@ public final class Pretrainer implements AutoCloseable {
     }
 
     /**
-     * Writes the model as a Hugging Face directory with {@code tokenizer.bin} beside it, plus
-     * {@code extra} small text files; built in a sibling folder and renamed into place, so {@code dir}
-     * is either the old model or the complete new one.
+     * Writes the model as a Hugging Face directory (its config.json with the tokenizer's BOS/EOS ids)
+     * with {@code tokenizer.json} and llama2.c's {@code tokenizer.bin} beside it, plus {@code extra}
+     * small text files; built in a sibling folder and renamed into place, so {@code dir} is either the
+     * old model or the complete new one.
      */
     public void save(Path dir, Map<String, String> extra) throws IOException {
         Path abs = dir.toAbsolutePath();
@@ -147,6 +150,8 @@ public final class Pretrainer implements AutoCloseable {
         try {
             LlamaConfig c = weights.config();
             new Checkpoint(null, c, weights.toTensors(), Map.of(), List.of(), abs, Arena.ofAuto()).save(tmp); // the tensors live in this.arena
+            addSpecialIds(tmp.resolve("config.json"), tok);
+            TokenizerJson.write(tok, tmp.resolve("tokenizer.json"));
             TokenizerBin.write(tok, tmp.resolve("tokenizer.bin"));
             for (var e : extra.entrySet()) Files.writeString(tmp.resolve(e.getKey()), e.getValue());
             if (Files.exists(abs)) deleteTree(abs);
@@ -164,6 +169,8 @@ public final class Pretrainer implements AutoCloseable {
     public static Result pretrain(List<String> docs, Tokenizer tokenizer, PretrainSettings s, Path out, boolean quiet,
                                   Consumer<String> log) throws IOException {
         Tokenizer tok = tokenizer != null ? tokenizer : BpeTrainer.train(docs, s.vocab());
+        TokenizerBin.check(tok); // both files are written after training: refuse before it
+        TokenizerJson.check(tok);
         int[] stream = tokens(docs, tok);
         log.accept(String.format(Locale.ROOT, "corpus: %d documents, %,d tokens (%.2f characters per token), tokenizer %s",
                 docs.size(), stream.length, docs.stream().mapToLong(String::length).sum() / (double) stream.length, tok));
@@ -179,6 +186,15 @@ public final class Pretrainer implements AutoCloseable {
                     r.seconds(), r.tokens() / r.seconds(), r.meanFirst(10), r.meanLast(10), out));
             return r;
         }
+    }
+
+    /** HF reads bos_token_id/eos_token_id from config.json (generation stops at EOS). */
+    private static void addSpecialIds(Path config, Tokenizer tok) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode c = (ObjectNode) json.readTree(config.toFile());
+        c.put("bos_token_id", tok.bosId());
+        c.put("eos_token_id", tok.eosId());
+        Files.writeString(config, json.writeValueAsString(c) + "\n"); // in the folder that is renamed into place
     }
 
     static void deleteTree(Path p) throws IOException {

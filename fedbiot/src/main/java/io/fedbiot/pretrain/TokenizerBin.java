@@ -18,10 +18,15 @@ import java.nio.file.Path;
 public final class TokenizerBin {
     private TokenizerBin() {}
 
-    public static void write(Tokenizer tok, Path file) throws IOException {
+    /** Throws when {@code tok} does not fit the format; call it before the work. */
+    public static void check(Tokenizer tok) {
         if (tok.unkId() != 0 || tok.bosId() != 1 || tok.eosId() != 2)
             throw new IllegalArgumentException("tokenizer.bin needs unk, BOS, EOS at ids 0, 1, 2; " + tok + " has "
                     + tok.unkId() + ", " + tok.bosId() + ", " + tok.eosId());
+    }
+
+    public static void write(Tokenizer tok, Path file) throws IOException {
+        check(tok);
         int n = tok.vocabSize(), max = 1;
         byte[][] bytes = new byte[n][];
         long size = 4;

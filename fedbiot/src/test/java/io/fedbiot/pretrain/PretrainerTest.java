@@ -1,5 +1,7 @@
 package io.fedbiot.pretrain;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.engine.io.Checkpoint;
@@ -55,6 +57,54 @@ class PretrainerTest {
         }
         Tokenizer back = Tokenizers.load(dir.resolve("tokenizer.bin"));
         assertEquals(tok.hash(), back.hash());
+    }
+
+    static final String[] SAMPLES = {"the cat sees the owl. the end.", " two  spaces and a leading one",
+            "unseen: Zebra 42 + 7 = 49, émigré ∑ 猫 🙂", "dogdogdog fox-owl", "", "\n\ttabs\nand lines"};
+
+    @Test
+    void thePretrainedFolderHasAnHfTokenizerThatEncodesLikeTheOriginal() throws Exception {
+        List<String> docs = corpus();
+        Tokenizer tok = BpeTrainer.train(docs, 300);
+        Path dir = tmp.resolve("model");
+        try (Pretrainer p = new Pretrainer(new PretrainSettings(16, 1, 2, 16, 8, 1, 1, 1e-2, 0, 300, 0), tok)) {
+            p.save(dir, Map.of());
+        }
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        assertEquals(tok.bosId(), config.get("bos_token_id").asInt());
+        assertEquals(tok.eosId(), config.get("eos_token_id").asInt());
+        assertEquals(1, config.get("bos_token_id").asInt()); // the llama layout: <unk> <s> </s>
+        assertEquals(2, config.get("eos_token_id").asInt());
+
+        Tokenizer hf = Tokenizers.load(dir.resolve("tokenizer.json"));
+        assertSameTokenizer(tok, hf);
+        try (Checkpoint ck = Checkpoint.load(dir)) { // the model still loads with the extra config keys
+            assertEquals(tok.vocabSize(), ck.config().vocabSize());
+        }
+    }
+
+    @Test
+    void aSentencePieceVocabularyWrittenAsTokenizerJsonEncodesTheSame() throws Exception {
+        Tokenizer sp = Tokenizers.load(Path.of(System.getProperty("fedbiot.shared", "../../shared"), "data/models/tok512.bin"));
+        Path file = tmp.resolve("tokenizer.json");
+        TokenizerJson.write(sp, file);
+        assertSameTokenizer(sp, Tokenizers.load(file));
+    }
+
+    private static void assertSameTokenizer(Tokenizer want, Tokenizer got) {
+        assertEquals(want.vocabSize(), got.vocabSize());
+        for (int i = 0; i < want.vocabSize(); i++) {
+            assertEquals(want.piece(i), got.piece(i), "piece " + i);
+            assertEquals(want.type(i), got.type(i), "type of piece " + i);
+        }
+        assertEquals(want.bosId(), got.bosId());
+        assertEquals(want.eosId(), got.eosId());
+        assertEquals(want.unkId(), got.unkId());
+        for (String text : SAMPLES) {
+            int[] ids = want.encode(text, true, true);
+            assertArrayEquals(ids, got.encode(text, true, true), "ids of '" + text + "'");
+            assertEquals(want.decode(ids), got.decode(ids));
+        }
     }
 
     private static float[] logits(LlamaWeights w, int[] ids) {

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * LoRA adapters in PEFT's layout: {@code adapter_model.safetensors} with tensors
@@ -35,11 +36,24 @@ import java.util.TreeSet;
 public final class PeftAdapter {
     public static final String WEIGHTS = "adapter_model.safetensors", CONFIG = "adapter_config.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    // A Hugging Face hub id: "name" or "org/name" (no "./", "../" or leading "/").
+    private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][\\w.-]*(/[A-Za-z0-9][\\w.-]*)?");
 
     private PeftAdapter() {}
 
     static String tensorName(int layer, LoraTarget t, String ab) {
         return "base_model.model.model.layers." + layer + "." + t.hfModule() + ".lora_" + ab + ".weight";
+    }
+
+    /**
+     * What {@code base_model_name_or_path} should say for {@code baseModel}: PEFT resolves a relative
+     * path against its own working directory, so a path (existing here, or plainly a path or a
+     * checkpoint file) becomes absolute; a hub id such as {@code meta-llama/Llama-2-7b-hf} stays.
+     */
+    public static String baseModelName(String baseModel) {
+        Path p = Path.of(baseModel);
+        boolean hubId = HUB_ID.matcher(baseModel).matches() && !baseModel.endsWith(".bin") && !baseModel.endsWith(".gguf");
+        return Files.exists(p) || !hubId ? p.toAbsolutePath().normalize().toString() : baseModel;
     }
 
     /** Writes the adapter into {@code dir} (created if needed); each file lands atomically. */
@@ -60,7 +74,7 @@ public final class PeftAdapter {
         ObjectNode cfg = JSON.createObjectNode();
         cfg.put("peft_type", "LORA");
         cfg.put("task_type", "CAUSAL_LM");
-        cfg.put("base_model_name_or_path", baseModel);
+        cfg.put("base_model_name_or_path", baseModelName(baseModel));
         cfg.put("r", lc.rank());
         cfg.put("lora_alpha", lc.alpha());
         cfg.put("lora_dropout", lc.dropout());

@@ -67,6 +67,27 @@ class PeftAdapterTest {
     }
 
     @Test
+    void theBaseModelIsAnAbsolutePathOrAHubId() throws Exception {
+        Path base = Files.createDirectories(tmp.resolve("models/hf-base"));
+        Path cwd = Path.of("").toAbsolutePath();
+        String relative = cwd.relativize(base).toString(); // reaches tmp through ".." from the working directory
+        assertFalse(Path.of(relative).isAbsolute());
+        assertEquals(base.toString(), PeftAdapter.baseModelName(relative));
+        assertEquals(base.toString(), PeftAdapter.baseModelName(base + "/../hf-base"));
+        assertEquals(cwd.resolve("missing/model.bin").toString(), PeftAdapter.baseModelName("./missing/model.bin"));
+        assertEquals(cwd.resolve("stories260K.bin").toString(), PeftAdapter.baseModelName("stories260K.bin"));
+        assertEquals("meta-llama/Llama-2-7b-hf", PeftAdapter.baseModelName("meta-llama/Llama-2-7b-hf"));
+        assertEquals("TinyLlama-1.1B", PeftAdapter.baseModelName("TinyLlama-1.1B"));
+
+        try (Checkpoint ck = Checkpoint.load(SharedData.model("stories260K.bin")); Arena a = Arena.ofShared()) {
+            LoraSet lora = LoraSet.create(ck.config(), LoraConfig.defaults(), new int[]{4}, Backends.java(), a, new Rng(1));
+            PeftAdapter.save(lora, tmp.resolve("adapter"), relative);
+            JsonNode cfg = new ObjectMapper().readTree(tmp.resolve("adapter/adapter_config.json").toFile());
+            assertEquals(base.toString(), cfg.get("base_model_name_or_path").asText());
+        }
+    }
+
+    @Test
     void aMissingOrWrongAdapterIsNamed() throws Exception {
         try (Checkpoint ck = Checkpoint.load(SharedData.model("stories260K.bin")); Arena a = Arena.ofShared()) {
             var e = assertThrows(CheckpointFormatException.class, () -> PeftAdapter.load(tmp, ck.config(), Backends.java(), a));
