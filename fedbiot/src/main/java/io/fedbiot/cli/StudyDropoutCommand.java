@@ -87,7 +87,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--lambda", defaultValue = "1.0", description = "KL weight λ in NMSE + λ·KL (default ${DEFAULT-VALUE}).")
     float lambda;
 
-    @Option(names = "--layerwise", description = "Align on the sum of per-layer NMSE instead of the output's.")
+    @Option(names = "--layerwise-nmse", description = "Align on the sum of per-layer NMSE instead of the output's.")
     boolean layerwise;
 
     @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank on wq, wv; alpha = 2·rank (default ${DEFAULT-VALUE}).")
