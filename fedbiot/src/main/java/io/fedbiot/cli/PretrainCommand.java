@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "pretrain", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Pretrains a LLaMA from scratch on a corpus (.txt: documents separated by blank lines; "
                 + ".jsonl: one object per line with a text field) and saves it as a Hugging Face directory "
-                + "with its tokenizer.bin.")
+                + "with its tokenizer.json and tokenizer.bin.")
 public final class PretrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,37 +39,37 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Use this tokenizer instead of training a BPE one on the corpus.")
     Path tokenizer;
 
-    @Option(names = "--vocab", defaultValue = "768", description = "BPE vocabulary size when training the tokenizer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--vocab", paramLabel = "N", defaultValue = "768", description = "BPE vocabulary size when training the tokenizer (default: ${DEFAULT-VALUE}).")
     int vocab;
 
-    @Option(names = "--dim", defaultValue = "96", description = "Model width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dim", paramLabel = "N", defaultValue = "96", description = "Model width (default: ${DEFAULT-VALUE}).")
     int dim;
 
-    @Option(names = "--layers", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", paramLabel = "N", defaultValue = "6", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
     int layers;
 
-    @Option(names = "--heads", defaultValue = "6", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", paramLabel = "N", defaultValue = "6", description = "Attention heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--hidden", defaultValue = "256", description = "SwiGLU hidden size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", paramLabel = "N", defaultValue = "256", description = "SwiGLU hidden size (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--seq-len", defaultValue = "128", description = "Training window and context length (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", paramLabel = "T", defaultValue = "128", description = "Training window and context length (default: ${DEFAULT-VALUE}).")
     int seq;
 
-    @Option(names = "--steps", defaultValue = "500", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "500", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--batch-size", defaultValue = "16", description = "Windows per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Windows per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "3e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--warmup", defaultValue = "30", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "30", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--quiet", description = "No progress bar.")

@@ -58,7 +58,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Public data (Alpaca JSON by default): 80%% aligns, held-out rows measure.")
     Path data;
 
-    @Option(names = "--format", defaultValue = "alpaca", description = "Data format: alpaca, dolly, gsm8k, codealpaca (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "alpaca", description = "Data format: alpaca, dolly, gsm8k, codealpaca (default ${DEFAULT-VALUE}).")
     String format;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the GGUF's own or the one beside an HF model).")
@@ -72,40 +72,40 @@ public final class StudyDropoutCommand implements Callable<Integer> {
             description = "Split rules: fedbiot (top-a adapter) and/or fedot (2 + 2 adapter) (default ${DEFAULT-VALUE}).")
     List<String> rules;
 
-    @Option(names = "--adapter", defaultValue = "2", description = "FedBiOT's adapter: the top a layers (default ${DEFAULT-VALUE}).")
+    @Option(names = "--adapter", paramLabel = "A", defaultValue = "2", description = "FedBiOT's adapter: the top a layers (default ${DEFAULT-VALUE}).")
     int adapter;
 
-    @Option(names = "--prealign-rounds", defaultValue = "10", description = "Alignment calls R0 (pre-alignment) between before and after (default ${DEFAULT-VALUE}).")
+    @Option(names = "--prealign-rounds", paramLabel = "R0", defaultValue = "10", description = "Alignment calls R0 (pre-alignment) between before and after (default ${DEFAULT-VALUE}).")
     int alignCalls;
 
-    @Option(names = "--align-steps", defaultValue = "5", description = "AdamW steps per alignment call, E (default ${DEFAULT-VALUE}).")
+    @Option(names = "--align-steps", paramLabel = "E", defaultValue = "5", description = "AdamW steps per alignment call, E (default ${DEFAULT-VALUE}).")
     int alignSteps;
 
-    @Option(names = "--lr-align", defaultValue = "1e-3", description = "Alignment learning rate (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-align", paramLabel = "LR", defaultValue = "1e-3", description = "Alignment learning rate (default ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--lambda", defaultValue = "1.0", description = "KL weight λ in NMSE + λ·KL (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lambda", paramLabel = "LAMBDA", defaultValue = "1.0", description = "KL weight λ in NMSE + λ·KL (default ${DEFAULT-VALUE}).")
     float lambda;
 
     @Option(names = "--layerwise-nmse", description = "Align on the sum of per-layer NMSE instead of the output's.")
     boolean layerwise;
 
-    @Option(names = "--lora-rank", defaultValue = "8", description = "LoRA rank on wq, wv; alpha = 2·rank (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lora-rank", paramLabel = "R", defaultValue = "8", description = "LoRA rank on wq, wv; alpha = 2·rank (default ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--batch-size", defaultValue = "10", description = "Rows per batch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "B", defaultValue = "10", description = "Rows per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--max-len", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-len", paramLabel = "N", defaultValue = "512", description = "Rows longer than this many tokens are skipped (default ${DEFAULT-VALUE}).")
     int maxLen;
 
-    @Option(names = "--heldout", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%%).")
+    @Option(names = "--heldout", paramLabel = "N", defaultValue = "40", description = "Held-out rows measured (default ${DEFAULT-VALUE}; 0: all of the 20%%).")
     int heldout;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the split, batches and LoRA init (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the split, batches and LoRA init (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--cache", defaultValue = ".cache/fedbiot", description = "Tokenized-data cache folder (default ${DEFAULT-VALUE}).")
+    @Option(names = "--cache", paramLabel = "DIR", defaultValue = ".cache/fedbiot", description = "Tokenized-data cache folder (default ${DEFAULT-VALUE}).")
     Path cache;
 
     @Option(names = "--out", defaultValue = "runs/dropout", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
