@@ -68,7 +68,7 @@ class ReadmeExampleTest {
         Path output = tmp.resolve("run");
         String out = run("fedbiot", Map.of("Path.of(\"configs/example.yaml\")", pathOf(yaml),
                 "\"output=target/readme-run\"", "\"output=" + output.toString().replace("\\", "/") + "\""));
-        Matcher m = Pattern.compile("fedbiot round (\\d+) train loss ([-0-9.eE]+|NaN)").matcher(out);
+        Matcher m = Pattern.compile("FedBiOT round (\\d+) train loss ([-0-9.eE]+|NaN)").matcher(out);
         List<Double> losses = new ArrayList<>();
         while (m.find()) losses.add(Double.parseDouble(m.group(2)));
         assertFalse(losses.isEmpty(), out);
