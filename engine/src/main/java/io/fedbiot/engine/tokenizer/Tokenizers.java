@@ -2,7 +2,10 @@ package io.fedbiot.engine.tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import io.fedbiot.engine.io.FileKind;
+
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -18,13 +21,19 @@ public final class Tokenizers {
      * Errors name the file.
      */
     public static Tokenizer load(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such tokenizer file");
+        if (Files.isDirectory(file)) throw new IOException(file + " is a directory; give the tokenizer file in it"
+                + " (tokenizer.model, tokenizer.json, tokenizer.bin or a .gguf)");
+        if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
         if (startsWith(file, GGUF_MAGIC)) return GgufTokenizerLoader.load(file);
+        String kind = FileKind.recognise(FileKind.head(file), Files.size(file));
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (kind != null && !(kind.equals("a JSON file") && name.endsWith(".json")))
+            throw new IOException(file + " is " + kind + ", not a tokenizer; give tokenizer.model, tokenizer.json,"
+                    + " a llama2.c tokenizer.bin or a .gguf");
         if (name.endsWith(".json")) return HfTokenizerJsonLoader.load(file);
         if (name.endsWith(".model")) return SentencePieceModelLoader.load(file);
         if (name.endsWith(".bin")) return Llama2cTokenizerLoader.load(file, -1);
-        if (name.endsWith(".gguf")) throw new IOException(file + ": not a GGUF file (bad magic)");
+        if (name.endsWith(".gguf")) throw new IOException(file + ": not a GGUF file (no GGUF magic): " + FileKind.unknown(FileKind.head(file)));
         throw new IOException(file + ": unknown tokenizer format (expected .bin, .model, .json or .gguf)");
     }
 
