@@ -2,6 +2,7 @@ package io.fedbiot.engine.tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import io.fedbiot.engine.io.CheckpointFormatException;
 import io.fedbiot.engine.io.FileKind;
 
 import java.nio.file.Files;
@@ -18,9 +19,19 @@ public final class Tokenizers {
     /**
      * Picks the reader by content and name: GGUF by its magic, {@code .json} as HF tokenizer.json,
      * {@code .model} as SentencePiece ModelProto, {@code .bin} as llama2.c tokenizer.bin.
-     * Errors name the file.
+     * Errors name the file; a damaged one is a {@link CheckpointFormatException}.
      */
     public static Tokenizer load(Path file) throws IOException {
+        try {
+            return read(file);
+        } catch (NoSuchFileException | CheckpointFormatException e) {
+            throw e;
+        } catch (IOException e) { // the loaders' messages name the file; the type says it is the file's fault
+            throw new CheckpointFormatException(e.getMessage(), e);
+        }
+    }
+
+    private static Tokenizer read(Path file) throws IOException {
         if (Files.isDirectory(file)) throw new IOException(file + " is a directory; give the tokenizer file in it"
                 + " (tokenizer.model, tokenizer.json, tokenizer.bin or a .gguf)");
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
@@ -40,7 +51,13 @@ public final class Tokenizers {
     /** A llama2.c tokenizer.bin with exactly {@code vocabSize} tokens (the model's vocab_size). */
     public static Tokenizer loadLlama2c(Path file, int vocabSize) throws IOException {
         if (vocabSize <= 0) throw new IllegalArgumentException("vocab size " + vocabSize);
-        return Llama2cTokenizerLoader.load(file, vocabSize);
+        try {
+            return Llama2cTokenizerLoader.load(file, vocabSize);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointFormatException(e.getMessage(), e);
+        }
     }
 
     private static boolean startsWith(Path file, byte[] magic) throws IOException {
