@@ -32,9 +32,13 @@ public final class FileKind {
             long n = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             if (n >= 2 && n <= fileSize - 8 && h[8] == '{') return "a safetensors file";
         }
-        int i = 0;
-        while (i < h.length && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t')) i++;
-        if (i < h.length && (h[i] == '{' || h[i] == '[')) return "a JSON file";
+        // '{' then '"' or '}' (or '[' then a value): a llama2.c header that starts with byte 123 does not.
+        int i = skipSpace(h, 0);
+        if (i < h.length && (h[i] == '{' || h[i] == '[')) {
+            int j = skipSpace(h, i + 1);
+            if (j < h.length && (h[j] == '"' || h[j] == '}' || (h[i] == '[' && (h[j] == '{' || h[j] == ']' || h[j] == '['))))
+                return "a JSON file";
+        }
         return null;
     }
 
@@ -47,6 +51,11 @@ public final class FileKind {
     public static String describe(Path file, String hint) throws IOException {
         String kind = recognise(head(file), Files.size(file));
         return kind == null ? null : file + " is " + kind + "; " + hint;
+    }
+
+    private static int skipSpace(byte[] h, int i) {
+        while (i < h.length && (h[i] == ' ' || h[i] == '\n' || h[i] == '\r' || h[i] == '\t')) i++;
+        return i;
     }
 
     private static boolean startsWith(byte[] h, String magic) {

@@ -92,6 +92,15 @@ class FormatNamingTest {
     }
 
     @Test
+    void jsonSniffIsNotFooledByALlama2cHeader() {
+        // dim = 123 starts a llama2.c file with '{' then zero bytes.
+        byte[] bin = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(123).putInt(344).array();
+        assertNull(FileKind.recognise(bin, 1 << 20));
+        assertEquals("a JSON file", FileKind.recognise(" {\n  \"a\": 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 14));
+        assertEquals("a JSON file", FileKind.recognise("[{\"a\": 1}]".getBytes(java.nio.charset.StandardCharsets.UTF_8), 10));
+    }
+
+    @Test
     void safetensorsSniffNeedsAPlausibleHeaderLength() {
         byte[] h = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(5).put((byte) '{').array();
         assertEquals("a safetensors file", FileKind.recognise(h, 100));
