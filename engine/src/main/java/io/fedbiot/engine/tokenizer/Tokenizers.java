@@ -2,8 +2,10 @@ package io.fedbiot.engine.tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.io.CheckpointFormatException;
 import io.fedbiot.engine.io.FileKind;
+import io.fedbiot.engine.io.Llama2cReader;
 
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,7 +45,15 @@ public final class Tokenizers {
                     + " a llama2.c tokenizer.bin or a .gguf");
         if (name.endsWith(".json")) return HfTokenizerJsonLoader.load(file);
         if (name.endsWith(".model")) return SentencePieceModelLoader.load(file);
-        if (name.endsWith(".bin")) return Llama2cTokenizerLoader.load(file, -1);
+        if (name.endsWith(".bin")) {
+            try {
+                return Llama2cTokenizerLoader.load(file, -1);
+            } catch (IOException e) {
+                if (isLlama2cModel(file)) throw new CheckpointFormatException(file + " is a llama2.c model checkpoint, not a tokenizer;"
+                        + " give its tokenizer.bin (or tokenizer.model, tokenizer.json)", e);
+                throw e;
+            }
+        }
         if (name.endsWith(".gguf")) throw new IOException(file + ": not a GGUF file (no GGUF magic): " + FileKind.unknown(FileKind.head(file)));
         throw new IOException(file + ": unknown tokenizer format (expected .bin, .model, .json or .gguf)");
     }
@@ -57,6 +67,15 @@ public final class Tokenizers {
             throw e;
         } catch (IOException e) {
             throw new CheckpointFormatException(e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code file} reads as a llama2.c checkpoint (its header and size agree); only mapped, not read. */
+    private static boolean isLlama2cModel(Path file) {
+        try (Checkpoint c = Llama2cReader.read(file)) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -89,6 +89,8 @@ class FormatNamingTest {
         Path dir = SharedData.model("hf-llama-tokenizer");
         assertMentions(fails(java.io.IOException.class, () -> Tokenizers.load(dir)), dir + " is a directory");
         assertMentions(fails(NoSuchFileException.class, () -> Tokenizers.load(tmp.resolve("none.model"))), "none.model");
+        Path bin = SharedData.model("stories260K.bin");
+        assertMentions(fails(CheckpointFormatException.class, () -> Tokenizers.load(bin)), bin + " is a llama2.c model checkpoint");
     }
 
     @Test
