@@ -23,7 +23,7 @@ final class FiniteWeights {
             long at = firstNonFinite(TensorData.hostBytes(e.getValue(), c.arena()));
             if (at < 0) continue;
             Tensor t = e.getValue();
-            float v = Float.intBitsToFloat(TensorData.hostBytes(t, c.arena()).getAtIndex(ValueLayout.JAVA_INT, at));
+            float v = Float.intBitsToFloat(TensorData.hostBytes(t, c.arena()).getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, at));
             TensorSource s = c.sources().get(e.getKey());
             String where = s == null ? "" : " (" + s.file() + ": '" + s.diskName() + "')";
             throw new CheckpointFormatException(String.format(Locale.ROOT,
@@ -40,10 +40,10 @@ final class FiniteWeights {
             long to = Math.min(n, from + block);
             boolean bad = false;
             // A branch-free block test keeps the common (all finite) case a tight loop.
-            for (long i = from; i < to; i++) bad |= (floats.getAtIndex(ValueLayout.JAVA_INT, i) & EXPONENT) == EXPONENT;
+            for (long i = from; i < to; i++) bad |= (floats.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i) & EXPONENT) == EXPONENT;
             if (bad)
                 for (long i = from; i < to; i++)
-                    if ((floats.getAtIndex(ValueLayout.JAVA_INT, i) & EXPONENT) == EXPONENT) return i;
+                    if ((floats.getAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i) & EXPONENT) == EXPONENT) return i;
         }
         return -1;
     }

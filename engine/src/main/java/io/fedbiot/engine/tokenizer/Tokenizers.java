@@ -34,8 +34,12 @@ public final class Tokenizers {
     }
 
     private static Tokenizer read(Path file) throws IOException {
-        if (Files.isDirectory(file)) throw new IOException(file + " is a directory; give the tokenizer file in it"
-                + " (tokenizer.model, tokenizer.json, tokenizer.bin or a .gguf)");
+        if (Files.isDirectory(file)) {
+            String inside = java.util.stream.Stream.of("tokenizer.model", "tokenizer.json", "tokenizer.bin")
+                    .map(file::resolve).filter(Files::isRegularFile).map(Path::toString).findFirst()
+                    .orElse("tokenizer.model, tokenizer.json, tokenizer.bin or a .gguf");
+            throw new IOException(file + " is a directory; give the tokenizer file in it: " + inside);
+        }
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString());
         if (startsWith(file, GGUF_MAGIC)) return GgufTokenizerLoader.load(file);
         String kind = FileKind.recognise(FileKind.head(file), Files.size(file));

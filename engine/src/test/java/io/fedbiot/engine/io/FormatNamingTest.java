@@ -87,7 +87,8 @@ class FormatNamingTest {
         Path st = SharedData.model("hf-tiny-llama-random/model.safetensors");
         assertMentions(fails(java.io.IOException.class, () -> Tokenizers.load(st)), st + " is a safetensors file", "not a tokenizer");
         Path dir = SharedData.model("hf-llama-tokenizer");
-        assertMentions(fails(java.io.IOException.class, () -> Tokenizers.load(dir)), dir + " is a directory");
+        assertMentions(fails(CheckpointFormatException.class, () -> Tokenizers.load(dir)), dir + " is a directory",
+                dir.resolve("tokenizer.json").toString());
         assertMentions(fails(NoSuchFileException.class, () -> Tokenizers.load(tmp.resolve("none.model"))), "none.model");
         Path bin = SharedData.model("stories260K.bin");
         assertMentions(fails(CheckpointFormatException.class, () -> Tokenizers.load(bin)), bin + " is a llama2.c model checkpoint");
