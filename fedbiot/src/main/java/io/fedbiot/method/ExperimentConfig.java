@@ -9,14 +9,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One experiment, as read from YAML (keys in snake_case; configs/example.yaml documents them all).
