@@ -44,7 +44,12 @@ public final class FileKind {
 
     /** "unknown format, first bytes 47 47 55 58 ..." for a file no reader recognises. */
     public static String unknown(byte[] h) {
-        return h.length == 0 ? "empty file" : "unknown format, first bytes " + HexFormat.ofDelimiter(" ").formatHex(h);
+        if (h.length == 0) return "empty file";
+        int text = 0;
+        while (text < h.length && h[text] >= 0x20 && h[text] < 0x7f) text++;
+        // A readable start ("GGUX") shows a damaged magic at a glance.
+        return "unknown format, first bytes " + HexFormat.ofDelimiter(" ").formatHex(h)
+                + (text >= 3 ? " (\"" + new String(h, 0, text, java.nio.charset.StandardCharsets.US_ASCII) + "\")" : "");
     }
 
     /** "FILE is a GGUF file; HINT" when {@code file} is of a recognised kind, else null. */
