@@ -1,5 +1,7 @@
 package io.fedbiot.cli;
 
+import io.fedbiot.data.DataFormatException;
+import io.fedbiot.engine.io.CheckpointFormatException;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import picocli.CommandLine;
@@ -38,7 +40,9 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
         Throwable t = unwrap(e);
         if (t instanceof UserError || t instanceof IllegalArgumentException || t instanceof NoSuchFileException
                 || t instanceof AccessDeniedException || t instanceof FileAlreadyExistsException || t instanceof NotDirectoryException
-                || t instanceof FileNotFoundException || t instanceof CommandLine.ParameterException)
+                || t instanceof FileNotFoundException || t instanceof CommandLine.ParameterException
+                || t instanceof CheckpointFormatException || t instanceof DataFormatException) // a damaged input file, even found mid-run
+
             return USER;
         if (t instanceof FlightRuntimeException f) {
             FlightStatusCode c = f.status().code();

@@ -1,6 +1,7 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.data.DataFormat;
+import io.fedbiot.engine.tokenizer.Tokenizers;
 import io.fedbiot.flight.Endpoint;
 import io.fedbiot.flight.FederationClient;
 import io.fedbiot.flight.TokenTable;
@@ -11,6 +12,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -53,6 +56,11 @@ public final class ClientCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         FederationClient.Options o;
         try {
+            // What is local is checked before connecting: the server may be minutes away (--reconnect).
+            if (reconnect < 0) throw new UserError("--reconnect must be >= 0 seconds, got " + reconnect, null);
+            if (!Files.isRegularFile(data)) throw new NoSuchFileException(data.toString());
+            if (tlsCa != null && !Files.isRegularFile(tlsCa)) throw new NoSuchFileException(tlsCa.toString());
+            Tokenizers.load(tokenizer);
             o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, format,
                     tokenizer, cache, Duration.ofSeconds(reconnect));
         } catch (IOException | IllegalArgumentException e) {

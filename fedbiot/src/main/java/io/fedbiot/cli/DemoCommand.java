@@ -4,6 +4,8 @@ import io.fedbiot.demo.Demo;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.Experiment;
+import io.fedbiot.method.ExperimentConfig;
+import io.fedbiot.method.ExperimentConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +45,23 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Kernel backend for the federated runs: java, native, cuda, auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
     String backend;
 
+    /**
+     * The --set overrides bound over a stand-in of the demo's config, so that a typo or a bad
+     * value is refused now, not after minutes of pretraining.
+     */
+    static void checkOverrides(List<String> sets) throws IOException {
+        if (sets.isEmpty()) return;
+        Path probe = Files.createTempFile("fedbiot-demo-set", ".yaml");
+        try {
+            Files.writeString(probe, "model: demo.bin\ndata: {client: {path: c.jsonl, format: tasks}, public: {path: p.jsonl, format: tasks}}\n");
+            ExperimentConfig.load(probe, sets);
+        } catch (ExperimentConfigException e) {
+            throw new UserError("--set: " + String.join("; ", e.problems()), e);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -52,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UserError("--backend " + backend + ": " + e.getMessage(), e);
         }
+        checkOverrides(sets);
         Demo.Plan plan = Demo.prepare(out, quick ? Demo.Scale.quick() : Demo.Scale.full(), quiet, line -> {
             err.println(line);
             err.flush();

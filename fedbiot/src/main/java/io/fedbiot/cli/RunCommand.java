@@ -1,7 +1,9 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.kernels.Backends;
+import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.method.Experiment;
+import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.report.Progress;
 import io.fedbiot.report.RoundRecord;
 import picocli.CommandLine.Command;
@@ -11,6 +13,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,12 +62,22 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The files a config names exist and the model is of a format we read (cheap: no weights are read). */
+    static void checkFiles(ExperimentConfig cfg) throws IOException {
+        Checkpoint.detect(cfg.model());
+        if (cfg.tokenizer() != null && !Files.isRegularFile(cfg.tokenizer())) throw new NoSuchFileException(cfg.tokenizer().toString());
+        List<Path> data = new ArrayList<>(List.of(cfg.data().client().path()));
+        if (cfg.data().publicSet() != null && cfg.data().publicSet().path() != null) data.add(cfg.data().publicSet().path());
+        for (Path p : data) if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString());
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Experiment exp;
         try {
             exp = Experiment.fromYaml(config, sets).onBackend(Backends.byName(backend));
+            checkFiles(exp.config());
         } catch (IOException | IllegalArgumentException | IllegalStateException e) { // ExperimentConfigException names the file itself
             throw UserError.of(e);
         }

@@ -54,7 +54,7 @@ public final class DatasetCache {
      */
     public static Result load(Path source, DataFormat format, Tokenizer tokenizer, int maxLen,
                               BadRowPolicy policy, Path cacheDir, Consumer<String> log) throws IOException {
-        if (!Files.isRegularFile(source)) throw new IOException(source + ": no such dataset file");
+        if (!Files.isRegularFile(source)) throw new java.nio.file.NoSuchFileException(source.toString());
         Files.createDirectories(cacheDir);
         String slot = slot(source, format);
         Path manifestFile = cacheDir.resolve(slot + ".manifest.json");

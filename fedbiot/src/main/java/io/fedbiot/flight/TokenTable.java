@@ -1,8 +1,10 @@
 package io.fedbiot.flight;
 
+import io.fedbiot.data.DataFormatException;
+import io.fedbiot.data.TextFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -28,29 +30,29 @@ public final class TokenTable {
     public static TokenTable load(Path file) throws IOException {
         List<String> names = new ArrayList<>();
         List<byte[]> tokens = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = TextFiles.readUtf8(file).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
             String[] f = line.split("\\s+");
             String at = file + " line " + (i + 1);
-            if (f.length != 2) throw new IOException(at + ": expected 'NAME TOKEN', got " + f.length + " fields");
-            if (names.contains(f[0])) throw new IOException(at + ": client name '" + f[0] + "' listed twice");
+            if (f.length != 2) throw new DataFormatException(at + ": expected 'NAME TOKEN', got " + f.length + " fields");
+            if (names.contains(f[0])) throw new DataFormatException(at + ": client name '" + f[0] + "' listed twice");
             if (f[1].length() < MIN_TOKEN_CHARS)
-                throw new IOException(at + ": the token of '" + f[0] + "' is shorter than " + MIN_TOKEN_CHARS + " characters");
+                throw new DataFormatException(at + ": the token of '" + f[0] + "' is shorter than " + MIN_TOKEN_CHARS + " characters");
             byte[] t = f[1].getBytes(StandardCharsets.UTF_8);
-            for (byte[] o : tokens) if (MessageDigest.isEqual(o, t)) throw new IOException(at + ": token of '" + f[0] + "' is reused");
+            for (byte[] o : tokens) if (MessageDigest.isEqual(o, t)) throw new DataFormatException(at + ": token of '" + f[0] + "' is reused");
             names.add(f[0]);
             tokens.add(t);
         }
-        if (names.isEmpty()) throw new IOException(file + ": no clients listed");
+        if (names.isEmpty()) throw new DataFormatException(file + ": no clients listed");
         return new TokenTable(names, tokens);
     }
 
     /** A client's own token file: one line, the token. */
     public static String readClientToken(Path file) throws IOException {
-        String t = Files.readString(file, StandardCharsets.UTF_8).strip();
-        if (t.isEmpty() || t.contains("\n") || t.contains(" ")) throw new IOException(file + ": expected one token on one line");
+        String t = TextFiles.readUtf8(file).strip();
+        if (t.isEmpty() || t.contains("\n") || t.contains(" ")) throw new DataFormatException(file + ": expected one token on one line");
         return t;
     }
 

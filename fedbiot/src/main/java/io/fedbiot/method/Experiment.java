@@ -58,9 +58,6 @@ public final class Experiment {
     public Experiment(ExperimentConfig cfg) {
         List<String> problems = cfg.problems();
         if (!problems.isEmpty()) throw new IllegalArgumentException("invalid experiment config: " + String.join("; ", problems));
-        if (cfg.wholeLayerAdapter())
-            throw new IllegalArgumentException("whole_layer_adapter: the ICLR whole-layer variant is not available in this "
-                    + "version; set it to false (LoRA adapters, the paper's final method)");
         this.cfg = cfg;
     }
 

@@ -4,14 +4,18 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fedbiot.data.BadRowPolicy;
 import io.fedbiot.data.DataFormat;
+import io.fedbiot.engine.model.LoraTarget;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One experiment, as read from YAML (keys in snake_case; configs/example.yaml documents them all).
@@ -43,7 +47,6 @@ import java.util.Locale;
  * @param eval                   evaluation options
  * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
  * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)
- * @param wholeLayerAdapter      train whole adapter/emulator layers instead of LoRA (the ICLR variant)
  * @param output                 run directory: records, checkpoints, report
  */
 public record ExperimentConfig(
@@ -72,11 +75,12 @@ public record ExperimentConfig(
         Eval eval,
         boolean layerwiseNmse,
         boolean maskPaddingInAlignment,
-        boolean wholeLayerAdapter,
         Path output) {
 
     /** The modules LoRA may target (ALGORITHM.md §3). */
     public static final List<String> LORA_MODULES = List.of("wq", "wk", "wv", "wo", "w1", "w2", "w3");
+    /** Hugging Face / PEFT module names (what an exported adapter_config.json lists), each to ours. */
+    public static final Map<String, String> HF_LORA_MODULES = hfLoraModules();
 
     /**
      * @param client    the clients' private data
@@ -156,9 +160,14 @@ public record ExperimentConfig(
      * @param rank    r_lora
      * @param alpha   scaling numerator; scale = alpha / rank
      * @param dropout dropout on the LoRA input, in [0, 1)
-     * @param targets modules that get LoRA, from wq, wk, wv, wo, w1, w2, w3
+     * @param targets modules that get LoRA, from wq, wk, wv, wo, w1, w2, w3 or their Hugging Face
+     *                names (q_proj, ...), which are stored as ours
      */
     public record Lora(int rank, double alpha, double dropout, List<String> targets) {
+        public Lora {
+            if (targets != null) targets = targets.stream().map(t -> t == null ? null : HF_LORA_MODULES.getOrDefault(t, t)).toList();
+        }
+
         public double scale() {
             return alpha / rank;
         }
@@ -189,7 +198,7 @@ public record ExperimentConfig(
                 List.of(0L),
                 50,
                 new Eval(0.1, 200, true, 256),
-                false, true, false,
+                false, true,
                 Path.of("runs"));
     }
 
@@ -226,7 +235,9 @@ public record ExperimentConfig(
         if (!(lora.dropout() >= 0 && lora.dropout() < 1)) p.add("lora.dropout: must be in [0, 1), got " + lora.dropout());
         if (lora.targets().isEmpty()) p.add("lora.targets: empty; list modules from " + LORA_MODULES);
         for (String t : lora.targets())
-            if (!LORA_MODULES.contains(t)) p.add("lora.targets: unknown module '" + t + "'; use " + String.join(", ", LORA_MODULES));
+            if (!LORA_MODULES.contains(t))
+                p.add("lora.targets: unknown module '" + t + "'; use " + String.join(", ", LORA_MODULES)
+                        + " or the Hugging Face names " + String.join(", ", HF_LORA_MODULES.keySet()));
         if (new HashSet<>(lora.targets()).size() != lora.targets().size()) p.add("lora.targets: listed twice in " + lora.targets());
         nonNegative(p, "lambda", lambda);
         nonNegative(p, "epsilon", epsilon);
@@ -255,6 +266,12 @@ public record ExperimentConfig(
     /** The split each method uses for a model of {@code layers} layers. */
     public Split split(Method m, int layers) {
         return Split.of(m, layers, adapter, beta);
+    }
+
+    private static Map<String, String> hfLoraModules() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (LoraTarget t : LoraTarget.values()) m.put(t.hfModule().substring(t.hfModule().lastIndexOf('.') + 1), t.key());
+        return Collections.unmodifiableMap(m);
     }
 
     private static void atLeast(List<String> p, String key, long v, long min) {

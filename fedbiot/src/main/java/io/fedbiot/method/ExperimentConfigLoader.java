@@ -43,7 +43,8 @@ final class ExperimentConfigLoader {
     static ExperimentConfig load(Path yaml, List<String> sets) throws IOException {
         JsonNode read;
         try {
-            read = Files.readString(yaml).isBlank() ? null : MAPPER.readTree(yaml.toFile());
+            String text = io.fedbiot.data.TextFiles.readUtf8(yaml); // a non-UTF-8 byte named, not a bare MalformedInputException
+            read = text.isBlank() ? null : MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new ExperimentConfigException(yaml.toString(), List.of("not valid YAML: " + e.getOriginalMessage()));
         }

@@ -55,7 +55,6 @@ class ExperimentConfigTest {
         assertEquals(3, c.partition().clientCount(8));
         assertEquals(List.of(Method.FEDBIOT), c.methods());
         assertTrue(c.maskPaddingInAlignment());
-        assertFalse(c.wholeLayerAdapter());
         // Everything not given equals the defaults.
         assertEquals(d.rounds(), c.rounds());
         assertEquals(d.eval(), c.eval());

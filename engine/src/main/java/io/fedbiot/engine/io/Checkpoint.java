@@ -5,7 +5,6 @@ import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.model.LlamaConfig;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,30 +61,49 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * Loads a checkpoint, detecting the format: a directory with config.json is Hugging Face,
-     * a file starting with "GGUF" is GGUF, any other file is a llama2.c {@code .bin}.
+     * a file starting with "GGUF" is GGUF, any other file is a llama2.c {@code .bin}. Every
+     * weight is checked to be finite (a NaN or infinity names its tensor).
      */
     public static Checkpoint load(Path path) throws IOException {
-        return switch (detect(path)) {
+        Checkpoint c = switch (detect(path)) {
             case HF_SAFETENSORS -> HfReader.read(path);
             case GGUF -> GgufLlamaReader.read(path);
             case LLAMA2C -> Llama2cReader.read(path);
         };
+        try {
+            FiniteWeights.check(c);
+        } catch (CheckpointFormatException e) {
+            c.close();
+            throw e;
+        }
+        return c;
     }
 
-    /** The format {@link #load} would use for {@code path}. */
+    /**
+     * The format {@link #load} would use for {@code path}; a file of another recognised kind
+     * (safetensors, JSON, zip) is refused here, naming what it is and what to give instead.
+     */
     public static CheckpointFormat detect(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             if (Files.isRegularFile(path.resolve("config.json"))) return CheckpointFormat.HF_SAFETENSORS;
-            throw new CheckpointFormatException(path + ": a directory without config.json is not a Hugging Face checkpoint");
+            throw new CheckpointFormatException(path + ": a directory without config.json is not a Hugging Face checkpoint"
+                    + holding(path));
         }
         if (!Files.isRegularFile(path)) throw new java.nio.file.NoSuchFileException(path.toString());
-        byte[] magic = new byte[4];
-        int n;
-        try (InputStream in = Files.newInputStream(path)) {
-            n = in.readNBytes(magic, 0, 4);
+        String kind = FileKind.recognise(FileKind.head(path), Files.size(path));
+        if (kind == null) return CheckpointFormat.LLAMA2C;
+        if (kind.equals("a GGUF file")) return CheckpointFormat.GGUF;
+        String hint = kind.startsWith("a zip") ? "not supported: convert it to a Hugging Face folder (safetensors), GGUF or llama2.c .bin"
+                : "give the Hugging Face folder that holds config.json and model.safetensors";
+        throw new CheckpointFormatException(path + " is " + kind + ", not a model checkpoint; " + hint);
+    }
+
+    /** " (it holds: a, b, c)" for a folder's first few entries, to show what was given instead. */
+    private static String holding(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().limit(6).toList();
+            return names.isEmpty() ? " (it is empty)" : " (it holds: " + String.join(", ", names) + ")";
         }
-        if (n == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F') return CheckpointFormat.GGUF;
-        return CheckpointFormat.LLAMA2C;
     }
 
     /** Writes a Hugging Face directory (config.json + model.safetensors, HF names and q/k layout). */

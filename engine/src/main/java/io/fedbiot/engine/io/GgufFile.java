@@ -53,7 +53,10 @@ public final class GgufFile implements AutoCloseable {
         this.file = MappedFile.map(path, arena);
         Cursor c = new Cursor();
         int magic = c.i32("magic");
-        if (magic != MAGIC) throw fail("not a GGUF file (magic " + String.format("0x%08x", magic) + ")");
+        if (magic != MAGIC) {
+            String other = FileKind.describe(path, "not a GGUF file");
+            throw new CheckpointFormatException(other != null ? other : path + ": not a GGUF file (no GGUF magic): " + FileKind.unknown(FileKind.head(path)));
+        }
         version = c.i32("version");
         if (version != 2 && version != 3)
             throw fail("GGUF version " + version + " is not supported (only 2 and 3)");

@@ -41,6 +41,8 @@ public final class Llama2cReader {
     }
 
     private static Checkpoint read(Path file, Arena arena) throws IOException {
+        String other = FileKind.describe(file, "not a llama2.c checkpoint");
+        if (other != null) throw new CheckpointFormatException(other);
         MemorySegment seg = MappedFile.map(file, arena);
         if (seg.byteSize() < HEADER_BYTES)
             throw new CheckpointFormatException(file + ": " + seg.byteSize() + " bytes, too short for the llama2.c header ("
@@ -57,8 +59,9 @@ public final class Llama2cReader {
             config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, seqLen, 10000f, 1e-5f, shared,
                     RopeStyle.INTERLEAVED);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointFormatException(file + ": not a llama2.c checkpoint, header (" + header + "): "
-                    + e.getMessage(), e);
+            // llama2.c files have no magic: a header no model could have means some other file.
+            throw new CheckpointFormatException(file + ": " + FileKind.unknown(FileKind.head(file))
+                    + "; not GGUF, safetensors or a llama2.c checkpoint (as llama2.c: " + header + ": " + e.getMessage() + ")", e);
         }
 
         long c = dim, kv = config.kvDim(), f = hidden, L = layers, hs = config.headSize();
