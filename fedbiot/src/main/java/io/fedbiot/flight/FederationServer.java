@@ -89,6 +89,8 @@ public final class FederationServer {
                     if (!runId.equals(state.run()))
                         throw new IllegalArgumentException(stateDir.resolve(ServerState.FILE) + " is for '" + state.run()
                                 + "', this config is '" + runId + "': use another --state folder");
+                    FederatedRun.Snapshot fresh = run.snapshot();
+                    state.checkSizes(stateDir, fresh.adapter().length, fresh.emulator() == null ? -1 : fresh.emulator().length);
                     run.restore(new FederatedRun.Snapshot(state.adapterValues(), state.emulatorValues(), state.samplerDraws()));
                     if (pub != null) pub.skip(state.publicBatches());
                     transport.restoreCursors(state.clientCursors());
