@@ -56,6 +56,9 @@ public final class FederationServer {
 
     public Result run() throws IOException {
         Experiment exp = new Experiment(cfg); // checks the config; its tokenizer lookup
+        // Before any work: a resume must use the config the state was started with.
+        if (Files.isRegularFile(stateDir.resolve(ServerState.FILE))) StartConfig.checkSame(stateDir, cfg);
+        else StartConfig.save(stateDir, cfg);
         Files.createDirectories(stateDir);
         try (Checkpoint ck = Checkpoint.load(cfg.model())) {
             LlamaWeights base = ck.weights();
