@@ -44,7 +44,7 @@ public final class RunFolder {
     }
 
     /** Deletes temporary files under {@code dir} (not inside earlier runs moved aside). */
-    static void deleteTemporaries(Path dir) throws IOException {
+    public static void deleteTemporaries(Path dir) throws IOException {
         List<Path> temps;
         try (Stream<Path> s = Files.walk(dir)) {
             temps = s.filter(p -> !dir.relativize(p).toString().startsWith("previous-") && Files.isRegularFile(p)
