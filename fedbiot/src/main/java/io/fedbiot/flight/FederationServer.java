@@ -64,6 +64,7 @@ public final class FederationServer {
         if (Files.isRegularFile(stateDir.resolve(ServerState.FILE))) StartConfig.checkSame(stateDir, cfg);
         else StartConfig.save(stateDir, cfg);
         if (Files.isDirectory(stateDir)) RunFolder.deleteTemporaries(stateDir); // a killed server's half-written files
+        ServerState state = ServerState.load(stateDir); // a damaged file fails here, before the model loads
         Files.createDirectories(stateDir);
         try (Checkpoint ck = Checkpoint.load(cfg.model())) {
             LlamaWeights base = ck.weights();
@@ -90,7 +91,6 @@ public final class FederationServer {
             try (FlightTransport transport = new FlightTransport(tokens, opts, plan.data(), seed, log);
                  FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, pub,
                          new FederatedRun.EvalData(List.of(), heldOut))) {
-                ServerState state = ServerState.load(stateDir);
                 List<Map<String, Object>> metrics = new ArrayList<>();
                 int start = 0;
                 if (state != null) {
