@@ -27,7 +27,7 @@ public final class RunFolder {
         Files.createDirectories(dir);
         RunStatus old = RunStatus.read(dir);
         if (old != null && old.liveElsewhere())
-            throw new IOException(dir.resolve(RunStatus.FILE) + ": process " + old.pid() + " is still running in this folder; "
+            throw new IllegalArgumentException(dir.resolve(RunStatus.FILE) + ": process " + old.pid() + " is still running in this folder; "
                     + "wait for it or choose another output folder");
         deleteTemporaries(dir);
         List<Path> outputs;
