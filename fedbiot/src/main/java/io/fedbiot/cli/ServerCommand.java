@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "server", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Holds the full model and runs the federated rounds of a config's first method and seed over Arrow Flight; "
                 + "clients connect with `bin/fedbiot client`. State is saved after every round; restarted on the same --state "
-                + "folder it resumes.")
+                + "folder it resumes; a config that differs from the one the folder started with is refused, naming the keys.")
 public final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -16,6 +16,10 @@ import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.Method;
 import io.fedbiot.method.RunPlan;
 import io.fedbiot.report.Progress;
+import io.fedbiot.report.RoundArrow;
+import io.fedbiot.report.RoundCsv;
+import io.fedbiot.report.RoundRecord;
+import io.fedbiot.report.RunFolder;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +60,11 @@ public final class FederationServer {
 
     public Result run() throws IOException {
         Experiment exp = new Experiment(cfg); // checks the config; its tokenizer lookup
+        // Before any work: a resume must use the config the state was started with.
+        if (Files.isRegularFile(stateDir.resolve(ServerState.FILE))) StartConfig.checkSame(stateDir, cfg);
+        else StartConfig.save(stateDir, cfg);
+        if (Files.isDirectory(stateDir)) RunFolder.deleteTemporaries(stateDir); // a killed server's half-written files
+        ServerState state = ServerState.load(stateDir); // a damaged file fails here, before the model loads
         Files.createDirectories(stateDir);
         try (Checkpoint ck = Checkpoint.load(cfg.model())) {
             LlamaWeights base = ck.weights();
@@ -82,13 +91,14 @@ public final class FederationServer {
             try (FlightTransport transport = new FlightTransport(tokens, opts, plan.data(), seed, log);
                  FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, pub,
                          new FederatedRun.EvalData(List.of(), heldOut))) {
-                ServerState state = ServerState.load(stateDir);
                 List<Map<String, Object>> metrics = new ArrayList<>();
                 int start = 0;
                 if (state != null) {
                     if (!runId.equals(state.run()))
                         throw new IllegalArgumentException(stateDir.resolve(ServerState.FILE) + " is for '" + state.run()
                                 + "', this config is '" + runId + "': use another --state folder");
+                    FederatedRun.Snapshot fresh = run.snapshot();
+                    state.checkSizes(stateDir, fresh.adapter().length, fresh.emulator() == null ? -1 : fresh.emulator().length);
                     run.restore(new FederatedRun.Snapshot(state.adapterValues(), state.emulatorValues(), state.samplerDraws()));
                     if (pub != null) pub.skip(state.publicBatches());
                     transport.restoreCursors(state.clientCursors());
@@ -108,6 +118,9 @@ public final class FederationServer {
                         FederatedRun.Snapshot snap = run.snapshot();
                         ServerState.of(runId, t + 1, snap.adapter(), snap.emulator(), snap.samplerDraws(),
                                 pub == null ? 0 : pub.drawn(), transport.cursors(), metrics).save(stateDir);
+                        List<RoundRecord> records = metrics.stream().map(m -> record(method.label(), seed, m)).toList();
+                        RoundCsv.write(stateDir.resolve("rounds.csv"), records);
+                        RoundArrow.write(stateDir.resolve("rounds.arrow"), records);
                         log.accept("round " + t + " done: " + st.included().length + " updates, client loss "
                                 + String.format("%.4f", st.clientLoss()) + ", state saved");
                         bar.step();
@@ -123,6 +136,24 @@ public final class FederationServer {
     /** The setup of this config's runs for a model like {@code model}: the same as in-process. */
     public RunPlan plan(LlamaConfig model) {
         return RunPlan.resolve(cfg, model);
+    }
+
+    private static final java.util.Set<String> NOT_EVAL = java.util.Set.of("round", "selected", "included", "client_loss",
+            "align_nmse", "align_kl", "bytes_down_per_client", "bytes_up_per_client", "wall_seconds");
+
+    /** One round's metrics (as state.json holds them, restored ones included) as a rounds.csv row. */
+    private static RoundRecord record(String method, long seed, Map<String, Object> m) {
+        Map<String, Double> eval = new LinkedHashMap<>();
+        m.forEach((k, v) -> {
+            if (!NOT_EVAL.contains(k) && v instanceof Number n) eval.put(k, n.doubleValue());
+        });
+        return new RoundRecord(method, seed, num(m, "round").intValue(), num(m, "client_loss").doubleValue(),
+                num(m, "align_nmse").doubleValue(), num(m, "align_kl").doubleValue(), eval, num(m, "bytes_down_per_client").longValue(),
+                num(m, "bytes_up_per_client").longValue(), Double.NaN, Double.NaN, Double.NaN, num(m, "wall_seconds").doubleValue());
+    }
+
+    private static Number num(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Number n ? n : Double.NaN;
     }
 
     private Map<String, Object> metrics(FederatedRun.RoundStats st) {

@@ -20,6 +20,8 @@ import io.fedbiot.report.MarkdownReport;
 import io.fedbiot.report.RoundArrow;
 import io.fedbiot.report.RoundCsv;
 import io.fedbiot.report.RoundRecord;
+import io.fedbiot.report.RunFolder;
+import io.fedbiot.report.RunStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +38,9 @@ import java.util.stream.IntStream;
  * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
  * {@code rounds.csv}, {@code rounds.arrow}, {@code report.md} with its plots, and the adapters of
- * every evaluated round in PEFT's layout.
+ * every evaluated round in PEFT's layout. The metrics are rewritten as each round ends and
+ * {@code status.json} says running/finished/failed/interrupted; a previous run's files in the folder
+ * move to {@code previous-<time>/} at the start (see {@link RunFolder}).
  */
 public final class Experiment {
     /** Sees every round as it ends, and one line per notable event. */
@@ -111,7 +115,18 @@ public final class Experiment {
             Map<Method, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method: {before, after} per seed
             Map<String, Double> untuned = null;
             Path out = cfg.output();
-            Files.createDirectories(out);
+            Path aside = RunFolder.start(out);
+            if (aside != null) l.log("moved the previous run's files in " + out + " to " + aside.getFileName());
+            RunStatus[] status = {RunStatus.running(null, -1)};
+            status[0].write(out);
+            Thread onSignal = new Thread(() -> {
+                try {
+                    status[0].as(RunStatus.INTERRUPTED).write(out);
+                } catch (IOException ignored) { // the JVM is going down; "running" with no process says the same
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            try {
             for (RunPlan.MethodRun mr : plan.runs()) {
                 Method method = mr.method();
                 long seed = mr.seed();
@@ -136,18 +151,37 @@ public final class Experiment {
                                 eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
                                 st.alignFlops(), st.wallSeconds());
                         records.add(r);
-                        l.round(r);
-                        if (!st.eval().isEmpty()) {
-                            try {
+                        try {
+                            if (!st.eval().isEmpty())
                                 PeftAdapter.save(run.adapter(), runDir.resolve("round-" + st.round()), cfg.model().toString());
-                            } catch (IOException e) {
-                                throw new java.io.UncheckedIOException(e);
-                            }
+                            // Rewritten (atomically) as each round ends: a killed run keeps every finished round.
+                            RoundCsv.write(out.resolve("rounds.csv"), records);
+                            RoundArrow.write(out.resolve("rounds.arrow"), records);
+                            status[0] = RunStatus.running(method.label(), st.round());
+                            status[0].write(out);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
                         }
+                        l.round(r);
                     });
                     if (run.emulatorLayersAfter() != null)
                         layers.computeIfAbsent(method, k -> new ArrayList<>())
                                 .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
+                }
+            }
+            } catch (RuntimeException | Error e) {
+                status[0] = status[0].as(RunStatus.FAILED);
+                try {
+                    status[0].write(out);
+                    if (!records.isEmpty()) MarkdownReport.write(out, records, untuned == null ? Map.of() : untuned);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                } catch (IllegalStateException shuttingDown) { // the hook is running: let it mark the folder
                 }
             }
             RoundCsv.write(out.resolve("rounds.csv"), records);
@@ -158,6 +192,7 @@ public final class Experiment {
             List<LayerTable.Group> groups = new ArrayList<>();
             layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
                     ba.stream().map(x -> x[1]).toList())));
+            status[0].as(RunStatus.FINISHED).write(out);
             Path report = MarkdownReport.write(out, records, untuned, groups);
             return new Result(records, untuned, report);
         }

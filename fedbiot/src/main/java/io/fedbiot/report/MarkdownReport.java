@@ -38,6 +38,9 @@ public final class MarkdownReport {
         for (String k : untuned.keySet()) metrics.add(metricOf(k));
 
         StringBuilder md = new StringBuilder("# FedBiOT4J report\n\n");
+        RunStatus status = RunStatus.read(dir);
+        String unfinished = status == null ? null : status.unfinishedNote();
+        if (unfinished != null) md.append("**This run ").append(unfinished).append("**: the tables cover the rounds that finished.\n\n");
         md.append("Methods: ").append(String.join(", ", methods)).append(". Seeds per method: ");
         List<String> seedCounts = new ArrayList<>();
         for (String m : methods) seedCounts.add(m + " " + seeds(records, m).size());

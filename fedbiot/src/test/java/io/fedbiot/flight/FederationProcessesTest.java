@@ -95,6 +95,7 @@ class FederationProcessesTest {
             first.await("round 1: open for", STEP);
             first.kill();
             assertEquals(1, ServerState.load(tmp.resolve("state")).nextRound(), "the state holds the last completed round");
+            assertEquals(List.of(0), rounds(tmp.resolve("state/rounds.csv")), "rounds.csv holds the finished round");
             // the clients keep retrying the same address: restart there
             ChildJvm second = server(f, at);
             procs.add(second);
@@ -105,6 +106,15 @@ class FederationProcessesTest {
             for (ChildJvm p : procs) p.close();
         }
         assertMatchesReference(tmp);
+        // The resumed server (same config, so config.json let it resume) kept the killed one's round 0.
+        assertEquals(java.util.stream.IntStream.range(0, ROUNDS).boxed().toList(), rounds(tmp.resolve("state/rounds.csv")));
+        assertEquals(rounds(tmp.resolve("state/rounds.csv")), io.fedbiot.report.RoundArrow.read(tmp.resolve("state/rounds.arrow"))
+                .stream().map(io.fedbiot.report.RoundRecord::round).toList());
+        assertTrue(Files.exists(tmp.resolve("state/" + StartConfig.FILE)));
+    }
+
+    private static List<Integer> rounds(Path csv) throws java.io.IOException {
+        return io.fedbiot.report.RoundCsv.read(csv).stream().map(io.fedbiot.report.RoundRecord::round).toList();
     }
 
     @Test
