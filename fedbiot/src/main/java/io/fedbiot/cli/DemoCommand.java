@@ -73,6 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
             throw new UserError("--backend " + backend + ": " + e.getMessage(), e);
         }
         checkOverrides(sets);
+        OutputFolder.writable(out, "--out");
         Demo.Plan plan = Demo.prepare(out, quick ? Demo.Scale.quick() : Demo.Scale.full(), quiet, line -> {
             err.println(line);
             err.flush();

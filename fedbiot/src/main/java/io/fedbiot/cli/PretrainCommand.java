@@ -92,6 +92,7 @@ public final class PretrainCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
         }
+        OutputFolder.writable(out, "--out");
         Pretrainer.Result r = Pretrainer.pretrain(docs, tok, s, out, quiet, line -> {
             err.println(line);
             err.flush();

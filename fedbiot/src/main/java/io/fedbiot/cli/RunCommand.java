@@ -81,6 +81,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) { // ExperimentConfigException names the file itself
             throw UserError.of(e);
         }
+        OutputFolder.writable(exp.config().output(), "output");
         Experiment.Result r = execute(exp, quiet, err);
         out.println("report: " + r.report());
         out.flush();

@@ -84,6 +84,7 @@ public final class ServerCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
         }
+        OutputFolder.writable(state, "--state");
         FederationServer.Result r = new FederationServer(cfg, table, opts, state, quiet, line -> {
             err.println("server: " + line);
             err.flush();

@@ -137,6 +137,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw UserError.of(e);
         }
+        OutputFolder.writable(out, "--out");
         try (Checkpoint ck = Checkpoint.load(model)) {
             Tokenizer tok = Experiment.tokenizer(ck, model, tokenizer, "pass --tokenizer");
             TokenizedDataset ds = DatasetCache.load(data, fmt, tok, maxLen, BadRowPolicy.SKIP, cache, line -> {

@@ -3,6 +3,8 @@ package io.fedbiot.data;
 /** Why a source row was rejected; the keys of the bad-row counts in the cache manifest. */
 public enum BadRowReason {
     INVALID_JSON,
+    /** Bytes that are not UTF-8 (a JSON Lines row; in a JSON array the parser rejects the file). */
+    INVALID_UTF8,
     NOT_AN_OBJECT,
     MISSING_FIELD,
     WRONG_TYPE,

@@ -17,7 +17,10 @@ public final class Batcher {
     private long samples;
 
     public Batcher(TokenizedDataset data, int[] rows, int batchSize, long seed) {
-        if (rows.length == 0) throw new IllegalArgumentException("no rows to batch");
+        if (rows.length == 0)
+            throw new IllegalArgumentException("no rows to batch from " + data.source() + (data.size() == 0
+                    ? ": every row was filtered out " + data.badRows()
+                    : ": this client's share of its " + data.size() + " rows is empty (fewer rows than clients, or a held-out split took them all)"));
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         for (int r : rows) if (r < 0 || r >= data.size()) throw new IndexOutOfBoundsException("row " + r + " of " + data.size());
         this.data = data;

@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -80,7 +81,7 @@ public final class DatasetCache {
                 log.accept("dataset cache hit: " + source + " (" + m.rows() + " rows) from " + cacheDir.resolve(m.dataFile()));
                 if (!m.badRows().isEmpty())
                     log.accept("note: " + source + " had bad rows skipped when the cache was built: " + m.badRows());
-                return new Result(data, true, "hit", m);
+                return new Result(nonEmpty(data, maxLen), true, "hit", m);
             } catch (IOException | RuntimeException e) { // Arrow reports damage as runtime exceptions
                 why = "cached data unreadable (" + e.getMessage() + ")";
             }
@@ -145,7 +146,21 @@ public final class DatasetCache {
             Files.deleteIfExists(manifestTmp);
         }
         deleteOldData(cacheDir, slot, dataName, log);
-        return new Result(data, false, why, m);
+        return new Result(nonEmpty(data, maxLen), false, why, m);
+    }
+
+    /** {@code data}, unless no row is left: then an error saying which filter emptied it. */
+    static TokenizedDataset nonEmpty(TokenizedDataset data, int maxLen) throws DataFormatException {
+        if (data.size() > 0) return data;
+        Map<BadRowReason, Integer> bad = data.badRows();
+        int total = bad.values().stream().mapToInt(Integer::intValue).sum();
+        if (total == 0) throw new DataFormatException(data.source() + ": no rows (the file holds no JSON objects)");
+        Integer tooLong = bad.get(BadRowReason.TOO_LONG);
+        if (tooLong != null && tooLong == total)
+            throw new DataFormatException(data.source() + ": no rows left: all " + total + " rows are longer than max_len " + maxLen
+                    + " tokens once prompted; raise data.max_len (up to the model's context)");
+        throw new DataFormatException(data.source() + ": no rows left: all " + total + " rows were skipped as bad " + bad
+                + (tooLong != null ? " (TOO_LONG: longer than max_len " + maxLen + ")" : ""));
     }
 
     private static void moveAtomically(Path from, Path to) throws IOException {

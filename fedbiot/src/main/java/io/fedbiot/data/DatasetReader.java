@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,10 +70,27 @@ public final class DatasetReader {
 
     private static void readLines(InputStream in, String source, DataFormat format, BadRows bad, Consumer<Example> sink)
             throws IOException {
-        BufferedReader lines = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        // Each line decoded on its own with REPORT, so a malformed byte is that row's problem, not U+FFFD in the data.
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(1 << 12);
         int row = 0;
-        for (String line; (line = lines.readLine()) != null; ) {
+        for (boolean more = true; more; ) {
+            buf.reset();
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') buf.write(b);
+            more = b != -1;
+            if (!more && buf.size() == 0) break;
             row++;
+            byte[] bytes = buf.toByteArray();
+            int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+            String line;
+            try {
+                line = utf8.reset().decode(java.nio.ByteBuffer.wrap(bytes, 0, n)).toString();
+            } catch (CharacterCodingException e) {
+                bad.report(source, row, BadRowReason.INVALID_UTF8, "text in UTF-8 (" + e.getMessage() + ")");
+                continue;
+            }
             if (row == 1 && line.startsWith("\uFEFF")) line = line.substring(1);
             if (line.isBlank()) continue;
             JsonNode node;

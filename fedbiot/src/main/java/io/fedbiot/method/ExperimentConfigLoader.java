@@ -46,7 +46,12 @@ final class ExperimentConfigLoader {
             String text = io.fedbiot.data.TextFiles.readUtf8(yaml); // a non-UTF-8 byte named, not a bare MalformedInputException
             read = text.isBlank() ? null : MAPPER.readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ExperimentConfigException(yaml.toString(), List.of("not valid YAML: " + e.getOriginalMessage()));
+            var at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ")";
+            String msg = e.getOriginalMessage();
+            if (msg.startsWith("Duplicate field")) msg = "duplicate key " + msg.substring("Duplicate field ".length()) + where;
+            else msg = "not valid YAML: " + msg + where;
+            throw new ExperimentConfigException(yaml.toString(), List.of(msg));
         }
         if (read != null && !read.isNull() && !read.isObject())
             throw new ExperimentConfigException(yaml.toString(), List.of("the top level must be a mapping of keys, got " + read.getNodeType()));
@@ -244,6 +249,7 @@ final class ExperimentConfigLoader {
         return YAMLMapper.builder()
                 .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .addModule(m)
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION) // last-wins hides typos
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
                         DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)

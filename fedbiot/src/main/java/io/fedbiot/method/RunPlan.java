@@ -104,6 +104,9 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
 
     /** The plan of a valid config (Experiment checks it) for a model with {@code model}'s layers. */
     public static RunPlan resolve(ExperimentConfig cfg, LlamaConfig model) {
+        if (cfg.data().maxLen() > model.maxSeqLen()) // rope tables and caches end at the context: checked before any data or training
+            throw new ExperimentConfigException(String.valueOf(cfg.model()), List.of("data.max_len: " + cfg.data().maxLen()
+                    + " is above the model's context length " + model.maxSeqLen() + "; set data.max_len <= " + model.maxSeqLen()));
         long seed0 = cfg.seeds().get(0); // the data's cuts and partition follow the first seed on every run
         var lc = cfg.lora();
         EnumSet<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);

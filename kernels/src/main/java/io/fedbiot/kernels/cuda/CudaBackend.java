@@ -61,9 +61,11 @@ public final class CudaBackend implements Backend {
     /** The backend on device 0; a clear error naming the probe's reason when there is no usable GPU. */
     public static CudaBackend create() {
         CudaProbe p = CudaProbe.get();
-        if (!p.usable()) throw new IllegalStateException("the cuda backend is not available: " + p.reason());
+        if (!p.usable()) throw new IllegalStateException("the cuda backend is " + p.describe());
         try {
-            return new CudaBackend(p);
+            CudaBackend b = new CudaBackend(p);
+            CudaLog.info(p.describe()); // the one line, only when the GPU was asked for (or chosen by auto)
+            return b;
         } catch (CudaException e) {
             throw new IllegalStateException("the cuda backend did not start on " + p.device() + ": " + e.getMessage(), e);
         }

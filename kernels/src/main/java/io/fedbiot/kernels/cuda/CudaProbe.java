@@ -5,11 +5,15 @@ import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
+import java.util.List;
+
 /**
  * Whether this process can use a CUDA device, decided once. JCuda's native library fails to load
  * without a driver (UnsatisfiedLinkError) and every later touch of the class fails differently
- * (NoClassDefFoundError), so the first answer is cached and logged as one line; nothing else
- * touches JCuda before asking here. {@code -Dfedbiot.cuda.disable=true} turns the GPU off.
+ * (NoClassDefFoundError), so the first answer is cached; nothing else touches JCuda before asking
+ * here. The probe itself is silent (it runs for {@code auto} on every command); the cuda backend
+ * says its one line when the user asked for the GPU. Without libcuda.so.1 JCuda is not loaded at
+ * all. {@code -Dfedbiot.cuda.disable=true} turns the GPU off.
  *
  * @param usable        a device of compute capability 8.0+ answered through the driver API
  * @param reason        why not, in words (empty when usable)
@@ -23,17 +27,16 @@ public record CudaProbe(boolean usable, String reason, String device, int ccMajo
     /** The oldest architecture the kernels are built for (bf16 arithmetic, cp.async). */
     public static final int MIN_CC_MAJOR = 8;
 
+    private static final String DRIVER = "libcuda.so.1";
+
     private static volatile CudaProbe cached;
 
-    /** The cached probe; the first call runs it and logs the answer. */
+    /** The cached probe; the first call runs it, silently. */
     public static CudaProbe get() {
         CudaProbe p = cached;
         if (p == null) {
             synchronized (CudaProbe.class) {
-                if (cached == null) {
-                    cached = run();
-                    CudaLog.info(cached.describe());
-                }
+                if (cached == null) cached = run();
                 p = cached;
             }
         }
@@ -43,6 +46,8 @@ public record CudaProbe(boolean usable, String reason, String device, int ccMajo
     /** Runs the probe now (not cached): never throws, whatever state JCuda is in. */
     static CudaProbe run() {
         if (Boolean.getBoolean("fedbiot.cuda.disable")) return unusable("disabled by -Dfedbiot.cuda.disable=true");
+        // JCuda's own load failure is a long UnsatisfiedLinkError about its wrapper; the missing driver is the cause.
+        if (CudaLibraries.system().find(List.of(DRIVER)).isEmpty()) return unusable("no " + DRIVER + " found");
         try {
             return probeDriver();
         } catch (LinkageError e) {
@@ -88,9 +93,9 @@ public record CudaProbe(boolean usable, String reason, String device, int ccMajo
         return new CudaProbe(false, reason, "", 0, 0, 0, 0);
     }
 
-    /** The one log line. */
+    /** One plain line, e.g. "not available (no libcuda.so.1 found)" or "GPU 0: NVIDIA H200, sm_90, ...". */
     public String describe() {
-        if (!usable) return "no usable GPU: " + reason;
+        if (!usable) return "not available (" + reason + ")";
         return String.format("GPU 0: %s, sm_%d%d, %.1f GiB, driver CUDA %d.%d", device, ccMajor, ccMinor,
                 totalMemory / (double) (1L << 30), driverVersion / 1000, driverVersion % 1000 / 10);
     }
