@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -55,7 +56,7 @@ public final class DatasetCache {
      */
     public static Result load(Path source, DataFormat format, Tokenizer tokenizer, int maxLen,
                               BadRowPolicy policy, Path cacheDir, Consumer<String> log) throws IOException {
-        if (!Files.isRegularFile(source)) throw new java.nio.file.NoSuchFileException(source.toString());
+        if (!Files.isRegularFile(source)) throw new NoSuchFileException(source.toString());
         Files.createDirectories(cacheDir);
         String slot = slot(source, format);
         Path manifestFile = cacheDir.resolve(slot + ".manifest.json");

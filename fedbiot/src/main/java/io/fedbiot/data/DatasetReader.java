@@ -10,11 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,9 +72,8 @@ public final class DatasetReader {
     private static void readLines(InputStream in, String source, DataFormat format, BadRows bad, Consumer<Example> sink)
             throws IOException {
         // Each line decoded on its own with REPORT, so a malformed byte is that row's problem, not U+FFFD in the data.
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(1 << 12);
+        CharsetDecoder utf8 = TextFiles.strictUtf8();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 12);
         int row = 0;
         for (boolean more = true; more; ) {
             buf.reset();
@@ -86,7 +86,7 @@ public final class DatasetReader {
             int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
             String line;
             try {
-                line = utf8.reset().decode(java.nio.ByteBuffer.wrap(bytes, 0, n)).toString();
+                line = utf8.reset().decode(ByteBuffer.wrap(bytes, 0, n)).toString();
             } catch (CharacterCodingException e) {
                 bad.report(source, row, BadRowReason.INVALID_UTF8, "text in UTF-8 (" + e.getMessage() + ")");
                 continue;

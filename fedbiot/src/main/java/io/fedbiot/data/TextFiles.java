@@ -15,11 +15,16 @@ import java.nio.file.Path;
 public final class TextFiles {
     private TextFiles() {}
 
+    /** A UTF-8 decoder that reports a malformed byte instead of replacing it with U+FFFD. */
+    static CharsetDecoder strictUtf8() {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
     /** The file's text; a byte sequence that is not UTF-8 is a {@link DataFormatException} naming the file and byte. */
     public static String readUtf8(Path file) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder d = strictUtf8();
         CharBuffer out = CharBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8L, in.remaining() + 16L));
         CoderResult r = d.decode(in, out, true);
         if (r.isError()) {

@@ -184,8 +184,7 @@ public final class Experiment {
                 } catch (IllegalStateException shuttingDown) { // the hook is running: let it mark the folder
                 }
             }
-            RoundCsv.write(out.resolve("rounds.csv"), records);
-            RoundArrow.write(out.resolve("rounds.arrow"), records);
+            // rounds.csv and rounds.arrow are complete: the last round wrote them.
             if (untuned != null) // the baseline row for tables built across runs (docs/RESULTS.md); round -1: before training
                 RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
                         Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)));

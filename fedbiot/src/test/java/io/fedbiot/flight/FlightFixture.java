@@ -1,5 +1,7 @@
 package io.fedbiot.flight;
 
+import io.fedbiot.method.TestData;
+
 import io.fedbiot.data.Batcher;
 import io.fedbiot.data.DataFormat;
 import io.fedbiot.data.DatasetCache;
@@ -42,10 +44,10 @@ final class FlightFixture {
         this.dir = dir;
         this.rounds = rounds;
         for (int k = 0; k < NAMES.length; k++) {
-            Files.writeString(dir.resolve("client" + k + ".json"), rows(8, 17 * k + 1));
+            Files.writeString(dir.resolve("client" + k + ".json"), TestData.arithmeticRows(8, 17 * k + 1));
             Files.writeString(dir.resolve(NAMES[k] + ".token"), TOKENS[k] + "\n");
         }
-        Files.writeString(dir.resolve("public.json"), rows(10, 1000));
+        Files.writeString(dir.resolve("public.json"), TestData.arithmeticRows(10, 1000));
         StringBuilder t = new StringBuilder("# name token\n");
         for (int k = 0; k < NAMES.length; k++) t.append(NAMES[k]).append(' ').append(TOKENS[k]).append('\n');
         tokens = Files.writeString(dir.resolve("tokens.txt"), t);
@@ -79,17 +81,6 @@ final class FlightFixture {
         Path f = (p != null ? Path.of(p) : Path.of("..", "..", "shared")).resolve("data").resolve(rel).toAbsolutePath();
         if (!Files.exists(f)) fail("test data " + f + " is missing: shared/data must be next to the repository");
         return f;
-    }
-
-    /** Short arithmetic instructions: a few dozen tokens each. */
-    private static String rows(int n, int seed) {
-        StringBuilder b = new StringBuilder("[\n");
-        for (int i = 0; i < n; i++) {
-            int x = (seed + 7 * i) % 23, y = (seed * 3 + i) % 19;
-            b.append("  {\"instruction\": \"Add ").append(x).append(" and ").append(y).append(".\", \"input\": \"\", \"output\": \"")
-                    .append(x + y).append("\"}").append(i + 1 < n ? ",\n" : "\n");
-        }
-        return b.append("]\n").toString();
     }
 
     String[] clientArgs(int k, String server) {

@@ -13,19 +13,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** lora.targets in both vocabularies, whole_layer_adapter gone, and example.yaml naming every format. */
 class ConfigNamesTest {
-    private static final String MINIMAL = """
-            model: m.bin
-            data:
-              client: {path: c.jsonl}
-              public: {path: p.json}
-            """;
-
     @TempDir
     Path tmp;
 
     private ExperimentConfig load(String... sets) throws IOException {
         Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, MINIMAL);
+        Files.writeString(f, ExperimentConfigTest.MINIMAL);
         return ExperimentConfig.load(f, List.of(sets));
     }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ExperimentConfigTest {
-    private static final String MINIMAL = """
+    static final String MINIMAL = """
             model: m.bin
             data:
               client: {path: c.jsonl}

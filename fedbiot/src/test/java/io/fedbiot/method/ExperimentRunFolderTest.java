@@ -20,8 +20,8 @@ class ExperimentRunFolderTest {
     Path tmp;
 
     private Experiment experiment(int rounds) throws IOException {
-        Files.writeString(tmp.resolve("client.json"), rows(12, 1));
-        Files.writeString(tmp.resolve("public.json"), rows(10, 1000));
+        Files.writeString(tmp.resolve("client.json"), TestData.arithmeticRows(12, 1));
+        Files.writeString(tmp.resolve("public.json"), TestData.arithmeticRows(10, 1000));
         Path yaml = Files.writeString(tmp.resolve("fed.yaml"), """
                 model: %s
                 tokenizer: %s
@@ -45,16 +45,6 @@ class ExperimentRunFolderTest {
                 """.formatted(TestData.shared("models/stories260K.bin").toAbsolutePath(), TestData.shared("models/tok512.bin").toAbsolutePath(),
                 tmp.resolve("client.json"), tmp.resolve("public.json"), tmp.resolve("cache"), rounds, tmp.resolve("out")));
         return Experiment.fromYaml(yaml, List.of());
-    }
-
-    private static String rows(int n, int seed) {
-        StringBuilder b = new StringBuilder("[\n");
-        for (int i = 0; i < n; i++) {
-            int x = (seed + 7 * i) % 23, y = (seed * 3 + i) % 19;
-            b.append("  {\"instruction\": \"Add ").append(x).append(" and ").append(y).append(".\", \"input\": \"\", \"output\": \"")
-                    .append(x + y).append("\"}").append(i + 1 < n ? ",\n" : "\n");
-        }
-        return b.append("]\n").toString();
     }
 
     @Test

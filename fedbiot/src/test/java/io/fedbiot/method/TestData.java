@@ -14,14 +14,25 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** stories260K and token windows of the TinyStories sample as training and held-out batches. */
-final class TestData {
+public final class TestData {
     private TestData() {}
 
-    static Path shared(String rel) {
+    public static Path shared(String rel) {
         String p = System.getProperty("fedbiot.shared");
         Path f = (p != null ? Path.of(p) : Path.of("..", "..", "shared")).resolve("data").resolve(rel);
         if (!Files.exists(f)) fail("test data " + f.toAbsolutePath() + " is missing: shared/data must be next to the repository");
         return f;
+    }
+
+    /** Alpaca rows of short arithmetic instructions: a few dozen tokens each (the runtimes' tests share them). */
+    public static String arithmeticRows(int n, int seed) {
+        StringBuilder b = new StringBuilder("[\n");
+        for (int i = 0; i < n; i++) {
+            int x = (seed + 7 * i) % 23, y = (seed * 3 + i) % 19;
+            b.append("  {\"instruction\": \"Add ").append(x).append(" and ").append(y).append(".\", \"input\": \"\", \"output\": \"")
+                    .append(x + y).append("\"}").append(i + 1 < n ? ",\n" : "\n");
+        }
+        return b.append("]\n").toString();
     }
 
     static int[] storyTokens() throws Exception {
