@@ -1,6 +1,8 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.engine.io.Checkpoint;
+import io.fedbiot.engine.io.PeftAdapter;
+import io.fedbiot.engine.io.PeftAdapterReader;
 import io.fedbiot.engine.model.Generator;
 import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.Sampler;
@@ -15,12 +17,19 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
  * {@code fedbiot generate}: text from a model, as llama2.c's {@code run} does it. Standard output
  * carries only the text (prompt included); everything else goes to standard error.
+ *
+ * <p>{@code --adapter} attaches a PEFT LoRA folder on the fly (each adapted linear computes
+ * {@code x W^T + (alpha/r)·(x A^T) B^T}, the path training uses) rather than merging it into W: the
+ * base stays the read-only memory mapping (no copy of the adapted matrices) and bf16 GPU weights
+ * keep the update at float32, on every backend alike; the cost is two rank-r products per target.
+ * The adapter, like every input, is read and checked in full before the backend is chosen.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Generates text from a model (llama2.c .bin, GGUF or Hugging Face directory).")
@@ -51,6 +60,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default: from the clock).")
     Long seed;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A LoRA adapter in PEFT format (adapter_config.json + adapter_model.safetensors), as runs export it, applied to the model.")
+    Path adapter;
+
     @Mixin
     BackendOption backend = new BackendOption();
 
@@ -61,11 +74,11 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature, null);
         if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1], got " + topP, null);
         if (steps < 0) throw new UserError("--steps must be >= 0 (0: the context length), got " + steps, null);
-        backend.backend(); // an unknown or unavailable backend, before loading anything
         try (Checkpoint ck = open(); Arena weights = Arena.ofShared()) {
             Tokenizer tok;
             int[] promptIds;
             int n;
+            PeftAdapterReader.Adapter lora = null;
             try {
                 tok = loadTokenizer(ck);
                 if (tok.vocabSize() != ck.config().vocabSize())
@@ -77,16 +90,27 @@ public final class GenerateCommand implements Callable<Integer> {
                 if (promptIds.length >= n)
                     throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens (BOS included) but only " + n
                             + " positions run (--steps " + steps + ", the model's context " + ctx + "): nothing would be generated");
+                if (adapter != null) lora = PeftAdapterReader.read(adapter, ck.config(), ck.weights().tokEmbeddings().backend(), weights);
+                backend.backend(); // an unknown or unavailable backend, once every input is known good
             } catch (IOException | IllegalArgumentException e) {
                 throw UserError.of(e);
             }
             long s = seed != null ? seed : System.nanoTime();
             err.printf("model %s (%s, %,d parameters), tokenizer %s, %d steps%n", model, ck.format(), ck.parameterCount(), tok, n);
+            LlamaModel llama = LlamaModel.full(backend.place(ck.weights(), weights));
+            if (lora != null) {
+                String other = otherBase(lora.baseModel());
+                if (other != null)
+                    err.printf("warning: %s names base model %s, not %s; applying it anyway%n",
+                            adapter.resolve(PeftAdapter.CONFIG), other, model);
+                llama.attach(lora.lora().on(llama.backend(), weights));
+                err.printf("adapter %s: LoRA %s, applied on the fly%n", adapter, lora.summary());
+            }
 
             Utf8Stream text = new Utf8Stream(out);
             int[] prev = {tok.bosId()};
             long t0 = System.nanoTime();
-            int[] all = Generator.generate(LlamaModel.full(backend.place(ck.weights(), weights)), promptIds, n, new Sampler(temperature, topP, s),
+            int[] all = Generator.generate(llama, promptIds, n, new Sampler(temperature, topP, s),
                     tok.bosId(), next -> {
                         byte[] piece = tok.decodePieceBytes(prev[0], next);
                         if (printable(piece)) text.write(piece);
@@ -108,6 +132,22 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
         }
+    }
+
+    /**
+     * The adapter's base model when it is not the loaded one (null when it is, or names none): the
+     * same path as --model, the same file, or the same absolute name PeftAdapter.save would write.
+     */
+    private String otherBase(String base) {
+        if (base == null || base.isBlank()) return null;
+        if (base.equals(model.toString()) || base.equals(PeftAdapter.baseModelName(model.toString()))) return null;
+        try {
+            Path p = Path.of(base);
+            if (Files.exists(p) && Files.isSameFile(p, model)) return null;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            // a hub id or a path that is not here: not the loaded model
+        }
+        return base;
     }
 
     /** llama2.c skips pieces that are a single control byte (other than whitespace). */

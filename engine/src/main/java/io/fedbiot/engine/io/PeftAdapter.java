@@ -1,6 +1,5 @@
 package io.fedbiot.engine.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,10 +18,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -95,49 +92,13 @@ public final class PeftAdapter {
         }
     }
 
-    /** Reads an adapter written by {@link #save} (or by PEFT for a LLaMA) for a model of config {@code mc}. */
+    /** Reads an adapter written by {@link #save} (or by PEFT for a LLaMA) for a model of config {@code mc}; see {@link PeftAdapterReader}. */
     public static LoraSet load(Path dir, LlamaConfig mc, Backend be, Arena arena) throws IOException {
-        Path cfgFile = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(cfgFile)) throw new CheckpointFormatException(cfgFile + ": missing PEFT adapter config");
-        JsonNode cfg = JSON.readTree(cfgFile.toFile());
-        if (!"LORA".equals(cfg.path("peft_type").asText()))
-            throw new CheckpointFormatException(cfgFile + ": peft_type is '" + cfg.path("peft_type").asText() + "', expected LORA");
-        if (cfg.path("use_rslora").asBoolean(false) || cfg.path("fan_in_fan_out").asBoolean(false))
-            throw new CheckpointFormatException(cfgFile + ": rslora and fan_in_fan_out adapters are not supported");
-        Set<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);
-        for (JsonNode t : cfg.path("target_modules")) targets.add(LoraTarget.parse(t.asText()));
-        LoraConfig lc = new LoraConfig(cfg.path("r").asInt(), (float) cfg.path("lora_alpha").asDouble(),
-                (float) cfg.path("lora_dropout").asDouble(0), targets);
-        SafetensorsFile file = SafetensorsFile.open(dir.resolve(WEIGHTS), arena);
-        TreeSet<Integer> layerSet = new TreeSet<>();
-        for (JsonNode l : cfg.path("layers_to_transform")) layerSet.add(l.asInt());
-        if (layerSet.isEmpty()) // PEFT's default: every layer that has tensors
-            for (int l = 0; l < mc.nLayers(); l++)
-                if (file.has(tensorName(l, targets.iterator().next(), "A"))) layerSet.add(l);
-        LoraSet set = LoraSet.empty(mc, lc, layerSet.stream().mapToInt(Integer::intValue).toArray(), be, arena);
-        try (Arena scratch = Arena.ofShared()) {
-            for (int l : set.layers())
-                for (LoraTarget t : targets) {
-                    copyInto(file, tensorName(l, t, "A"), set.a(l, t), scratch, mc, null);
-                    copyInto(file, tensorName(l, t, "B"), set.b(l, t), scratch, mc, t);
-                }
-        }
-        return set;
-    }
-
-    private static void copyInto(SafetensorsFile file, String name, Tensor dst, Arena scratch, LlamaConfig mc,
-                                 LoraTarget permuteFor)
-            throws IOException {
-        Tensor src = file.f32(name, scratch);
-        if (!java.util.Arrays.equals(src.shape(), dst.shape()))
-            throw new CheckpointFormatException(file.path() + ": tensor '" + name + "' has shape "
-                    + java.util.Arrays.toString(src.shape()) + ", the model needs " + java.util.Arrays.toString(dst.shape()));
-        if (permuteFor != null) src = permuteRows(src, permuteFor, mc, false, scratch);
-        dst.copyFrom(src.toFloatArray());
+        return PeftAdapterReader.read(dir, mc, be, arena).lora();
     }
 
     /** B of wq/wk in an interleaved model ↔ HF half-split rows; anything else passes through. */
-    private static Tensor permuteRows(Tensor b, LoraTarget t, LlamaConfig mc, boolean toHf, Arena scratch) {
+    static Tensor permuteRows(Tensor b, LoraTarget t, LlamaConfig mc, boolean toHf, Arena scratch) {
         if (mc.ropeStyle() != RopeStyle.INTERLEAVED || (t != LoraTarget.WQ && t != LoraTarget.WK)) return b;
         int heads = t == LoraTarget.WQ ? mc.nHeads() : mc.nKvHeads();
         MemorySegment src = MemorySegment.ofArray(b.toFloatArray());

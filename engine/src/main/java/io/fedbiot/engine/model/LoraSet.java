@@ -112,6 +112,14 @@ public final class LoraSet {
         return c;
     }
 
+    /** This set on backend {@code be}: itself when already there, else a copy in {@code arena}. */
+    public LoraSet on(Backend be, Arena arena) {
+        if (params.flat().backend() == be) return this;
+        LoraSet c = empty(model, config, layers, be, arena);
+        c.params.flat().copyFrom(params.flat().toFloatArray());
+        return c;
+    }
+
     /** Overwrites this set's values with another set of the same structure. */
     public void copyFrom(LoraSet other) {
         requireSameStructure(other);
