@@ -154,7 +154,7 @@ public final class PeftAdapterReader {
         int[] actual = st.entry(name).shape();
         if (!Arrays.equals(actual, dst.shape()))
             throw new CheckpointFormatException(st.path() + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
-                    + ", expected " + Arrays.toString(dst.shape()) + " (lora_A is [r, in], lora_B is [out, r]; r = " + lc.rank() + ")");
+                    + ", expected " + Arrays.toString(dst.shape()) + " (lora_A is [r, in], lora_B is [out, r]; r = " + lc.rank() + " in " + PeftAdapter.CONFIG + ")");
         Tensor src = st.f32(name, scratch);
         float[] v = src.toFloatArray();
         for (int i = 0; i < v.length; i++)
