@@ -6,18 +6,27 @@ import io.fedbiot.data.DataFormat;
 import io.fedbiot.data.DatasetReader;
 import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.io.GgufFile;
+import io.fedbiot.engine.io.PeftAdapter;
+import io.fedbiot.engine.io.PeftAdapterReader;
+import io.fedbiot.engine.Rng;
+import io.fedbiot.engine.model.LoraConfig;
+import io.fedbiot.engine.model.LoraSet;
+import io.fedbiot.engine.model.LoraTarget;
 import io.fedbiot.engine.tokenizer.Tokenizers;
 import io.fedbiot.flight.TokenTable;
+import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.ExperimentConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 
@@ -25,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Damaged copies of every kind of input file — llama2.c, GGUF, safetensors, tokenizers, datasets,
- * auth token files, YAML configs — each fed to its loader: it loads, or fails with an error that
+ * auth token files, YAML configs, PEFT adapter folders — each fed to its loader: it loads, or fails with an error that
  * {@link CliErrors} maps to exit 2 and that names the file; never a hang, never an unchecked
  * NPE/IndexOutOfBounds/BufferUnderflow. Fixed seed, so a failure names a case that replays.
  */
@@ -149,6 +158,25 @@ class LoaderFuzzTest {
         Path root = Path.of("").toAbsolutePath().getParent();
         fuzz("example.yaml", Files.readAllBytes(root.resolve("configs/example.yaml")), tmp, "config.yaml", null, 60, rnd,
                 f -> ExperimentConfig.load(f, List.of()));
+
+        // A PEFT adapter folder: each of its two files damaged in turn, the other one intact.
+        Path adapter = Files.createDirectories(tmp.resolve("adapter"));
+        try (Checkpoint ck = Checkpoint.load(CliRun.model("stories260K.bin")); Arena arena = Arena.ofShared()) {
+            LoraSet lora = LoraSet.create(ck.config(), new LoraConfig(4, 8f, 0f, EnumSet.allOf(LoraTarget.class)), new int[]{1, 3},
+                    Backends.java(), arena, new Rng(5));
+            new Rng(6).normal(lora.params().flat(), 0.1);
+            PeftAdapter.save(lora, adapter, "stories260K");
+            byte[] cfg = Files.readAllBytes(adapter.resolve(PeftAdapter.CONFIG));
+            Loader peft = dir -> {
+                try (Arena a = Arena.ofShared()) {
+                    return PeftAdapterReader.read(dir, ck.config(), Backends.java(), a).summary();
+                }
+            };
+            fuzz("adapter_config.json", cfg, adapter, PeftAdapter.CONFIG, adapter, 40, rnd, peft);
+            Files.write(adapter.resolve(PeftAdapter.CONFIG), cfg);
+            fuzz("adapter_model.safetensors", Files.readAllBytes(adapter.resolve(PeftAdapter.WEIGHTS)), adapter, PeftAdapter.WEIGHTS,
+                    adapter, 40, rnd, peft);
+        }
 
         double seconds = (System.nanoTime() - start) / 1e9;
         assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " cases failed:\n" + String.join("\n", failures));

@@ -29,10 +29,11 @@ final class JsonFiles {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            var at = e.getLocation();
+        } catch (IOException e) { // JsonProcessingException, or a byte sequence no charset decodes
+            var at = e instanceof JsonProcessingException j ? j.getLocation() : null;
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw new CheckpointFormatException(file + ": not valid JSON" + where + ": " + e.getOriginalMessage(), e);
+            throw new CheckpointFormatException(file + ": not valid JSON" + where + ": "
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
         if (root == null || !root.isObject())
             throw new CheckpointFormatException(file + ": expected a JSON object, got " + (root == null ? "an empty file" : root.getNodeType()));
