@@ -81,6 +81,14 @@ final class ExperimentConfigLoader {
         return c;
     }
 
+    static String toYaml(ExperimentConfig c) {
+        try {
+            return MAPPER.writeValueAsString(c);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("config not serialisable", e);
+        }
+    }
+
     /** The defaults as a YAML tree: every key the config knows. */
     static ObjectNode defaultsTree() {
         return MAPPER.valueToTree(ExperimentConfig.defaults());
