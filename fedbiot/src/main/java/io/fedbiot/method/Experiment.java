@@ -40,7 +40,7 @@ import java.util.stream.IntStream;
 /**
  * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
- * {@code rounds.csv}, {@code rounds.arrow}, {@code report.md} with its plots, and the adapters of
+ * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and the adapters of
  * every evaluated round in PEFT's layout. The metrics are rewritten as each round ends and
  * {@code status.json} says running/finished/failed/interrupted; a previous run's files in the folder
  * move to {@code previous-<time>/} at the start (see {@link RunFolder}).

@@ -83,7 +83,8 @@ final class ExperimentConfigLoader {
 
     static String toYaml(ExperimentConfig c) {
         try {
-            return MAPPER.writeValueAsString(c);
+            String yaml = MAPPER.writeValueAsString(c);
+            return yaml.startsWith("---\n") ? yaml.substring(4) : yaml; // the document marker says nothing to a reader
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("config not serialisable", e);
         }

@@ -90,6 +90,9 @@ public final class MarkdownReport {
         }
         md.append('\n');
 
+        md.append(ReportTables.bytesSection(records));
+        md.append(ReportTables.clientsSection(in.clients()));
+
         if (!layers.isEmpty()) {
             String before = "before alignment", after = "after the last round";
             md.append("## Emulator layers\n\nOn the public held-out split: the fresh adapter before pre-alignment, and the "
@@ -98,16 +101,13 @@ public final class MarkdownReport {
             md.append("\n![per-layer NMSE and KL of the emulator](emulator_layers.png)\n\n");
         }
 
-        md.append(ReportTables.bytesSection(records));
-        md.append(ReportTables.clientsSection(in.clients()));
-
         md.append("## Plots\n\n");
         Plots.trainLoss(records, dir.resolve("train_loss.png"));
         md.append("![training loss per round](train_loss.png)\n\n");
         for (String metric : metrics) {
             String png = "eval_" + metric.replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
             Plots.metric(records, metric, untuned, dir.resolve(png));
-            md.append("![").append(metric).append(" per round](").append(png).append(")\n\n");
+            md.append("![").append(Plots.displayMetric(metric)).append(" per round](").append(png).append(")\n\n");
         }
         if (in.environment() != null) md.append(in.environment().markdown());
         Path report = dir.resolve("report.md");
