@@ -78,8 +78,8 @@ public final class FederatedRun implements AutoCloseable {
                              double clientFlops, double alignSeconds, double alignFlops, double wallSeconds,
                              int[] included, long packageBytes, List<ClientStat> clients) {}
 
-    /** One client's part of a round: examples trained on, its mean loss, NaN-skipped steps, tokens and FLOPs. */
-    public record ClientStat(int client, long samples, double meanLoss, int nanSkipped, long tokens, double flops) {}
+    /** One client's part of a round: examples trained on, its mean loss, NaN-skipped steps and tokens. */
+    public record ClientStat(int client, long samples, double meanLoss, int nanSkipped, long tokens) {}
 
     @FunctionalInterface
     public interface Listener {
@@ -192,11 +192,10 @@ public final class FederatedRun implements AutoCloseable {
                 updates.add(set);
                 samples[i] = u.samples();
                 included[i] = u.client();
-                double flops = u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
-                clientFlops += flops;
+                clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
                 lossSum += u.meanLoss();
                 nan += u.nanSkipped();
-                perClient.add(new ClientStat(u.client(), u.samples(), u.meanLoss(), u.nanSkipped(), u.tokens(), flops));
+                perClient.add(new ClientStat(u.client(), u.samples(), u.meanLoss(), u.nanSkipped(), u.tokens()));
             }
             if (!updates.isEmpty()) FedAvg.average(adapter, updates, samples);
         }
