@@ -10,11 +10,15 @@ import io.fedbiot.engine.io.PeftAdapter;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.method.BatchSource;
+import io.fedbiot.method.EnvironmentProbe;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.Method;
 import io.fedbiot.method.RunPlan;
+import io.fedbiot.report.ClientCsv;
+import io.fedbiot.report.ClientRecord;
+import io.fedbiot.report.MarkdownReport;
 import io.fedbiot.report.Progress;
 import io.fedbiot.report.RoundArrow;
 import io.fedbiot.report.RoundCsv;
@@ -92,6 +96,7 @@ public final class FederationServer {
                  FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, pub,
                          new FederatedRun.EvalData(List.of(), heldOut))) {
                 List<Map<String, Object>> metrics = new ArrayList<>();
+                Map<String, Double> untuned = null;
                 int start = 0;
                 if (state != null) {
                     if (!runId.equals(state.run()))
@@ -104,8 +109,11 @@ public final class FederationServer {
                     transport.restoreCursors(state.clientCursors());
                     metrics.addAll(state.metrics());
                     start = state.nextRound();
+                    Path u = stateDir.resolve("untuned.csv");
+                    if (Files.isRegularFile(u)) untuned = RoundCsv.read(u).getFirst().eval();
                     log.accept("resuming after round " + (start - 1) + " from " + stateDir.resolve(ServerState.FILE));
                 } else {
+                    untuned = untuned(run, seed);
                     log.accept("pre-aligning the emulator");
                     run.prealign();
                 }
@@ -121,12 +129,17 @@ public final class FederationServer {
                         List<RoundRecord> records = metrics.stream().map(m -> record(method.label(), seed, m)).toList();
                         RoundCsv.write(stateDir.resolve("rounds.csv"), records);
                         RoundArrow.write(stateDir.resolve("rounds.arrow"), records);
+                        ClientCsv.write(stateDir.resolve("clients.csv"), clientRecords(method.label(), seed, metrics));
                         log.accept("round " + t + " done: " + st.included().length + " updates, client loss "
                                 + String.format("%.4f", st.clientLoss()) + ", state saved");
                         bar.step();
                     }
                 }
                 PeftAdapter.save(run.adapter(), stateDir.resolve("adapter"), cfg.model().toString());
+                if (untuned == null) untuned = untuned(run, seed); // a state from before untuned.csv was written
+                List<RoundRecord> all = metrics.stream().map(m -> record(method.label(), seed, m)).toList();
+                MarkdownReport.write(stateDir, new MarkdownReport.Inputs(all, clientRecords(method.label(), seed, metrics), untuned,
+                        List.of(), EnvironmentProbe.of(cfg, base.tokEmbeddings().backend())));
                 transport.finish(Duration.ofSeconds(10));
                 return new Result(start, done, run.adapter().params().flat().toFloatArray());
             }
@@ -139,7 +152,7 @@ public final class FederationServer {
     }
 
     private static final java.util.Set<String> NOT_EVAL = java.util.Set.of("round", "selected", "included", "client_loss",
-            "align_nmse", "align_kl", "bytes_down_per_client", "bytes_up_per_client", "wall_seconds");
+            "align_nmse", "align_kl", "bytes_down_per_client", "bytes_up_per_client", "wall_seconds", "package_bytes", "clients");
 
     /** One round's metrics (as state.json holds them, restored ones included) as a rounds.csv row. */
     private static RoundRecord record(String method, long seed, Map<String, Object> m) {
@@ -149,10 +162,36 @@ public final class FederationServer {
         });
         return new RoundRecord(method, seed, num(m, "round").intValue(), num(m, "client_loss").doubleValue(),
                 num(m, "align_nmse").doubleValue(), num(m, "align_kl").doubleValue(), eval, num(m, "bytes_down_per_client").longValue(),
-                num(m, "bytes_up_per_client").longValue(), Double.NaN, Double.NaN, Double.NaN, num(m, "wall_seconds").doubleValue());
+                num(m, "bytes_up_per_client").longValue(), Double.NaN, Double.NaN, Double.NaN, num(m, "wall_seconds").doubleValue(),
+                names(m, "selected").size(), names(m, "included").size(), num(m, "package_bytes").longValue());
     }
 
-    private static Number num(Map<String, Object> m, String key) {
+    private static List<?> names(Map<String, Object> m, String key) {
+        return m.get(key) instanceof List<?> l ? l : List.of();
+    }
+
+    /** Every round's per-client rows, from the metrics state.json holds (so a resumed server rebuilds clients.csv). */
+    private static List<ClientRecord> clientRecords(String method, long seed, List<Map<String, Object>> metrics) {
+        List<ClientRecord> out = new ArrayList<>();
+        for (Map<String, Object> m : metrics)
+            for (Object o : names(m, "clients"))
+                if (o instanceof Map<?, ?> c)
+                    out.add(new ClientRecord(method, seed, num(m, "round").intValue(), String.valueOf(c.get("client")),
+                            num(c, "examples").longValue(), num(c, "tokens").longValue(), num(c, "train_loss").doubleValue(),
+                            num(c, "nan_skipped").intValue(), num(m, "bytes_down_per_client").longValue(),
+                            num(m, "bytes_up_per_client").longValue()));
+        return out;
+    }
+
+    /** The untuned model on the public held-out split, also written as untuned.csv (round -1: before training). */
+    private Map<String, Double> untuned(FederatedRun run, long seed) throws IOException {
+        Map<String, Double> u = run.evaluateUntuned();
+        RoundCsv.write(stateDir.resolve("untuned.csv"), List.of(new RoundRecord("untuned", seed, -1, Double.NaN, Double.NaN,
+                Double.NaN, u, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
+        return u;
+    }
+
+    private static Number num(Map<?, ?> m, String key) {
         return m.get(key) instanceof Number n ? n : Double.NaN;
     }
 
@@ -170,6 +209,16 @@ public final class FederationServer {
         m.put("bytes_down_per_client", st.bytesDownPerClient());
         m.put("bytes_up_per_client", st.bytesUpPerClient());
         m.put("wall_seconds", st.wallSeconds());
+        m.put("package_bytes", st.packageBytes());
+        m.put("clients", st.clients().stream().map(c -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("client", tokens.name(c.client()));
+            e.put("examples", c.samples());
+            e.put("tokens", c.tokens());
+            e.put("train_loss", c.meanLoss());
+            e.put("nan_skipped", c.nanSkipped());
+            return e;
+        }).toList());
         return m;
     }
 

@@ -6,7 +6,5 @@ package io.fedbiot.method;
  */
 public record ClientUpdate(int client, int round, float[] adapter, long samples, int nanSkipped, double meanLoss,
                            long tokens, int seqLen) {
-    public long bytes() {
-        return 4L * adapter.length + Long.BYTES;
-    }
+    // No bytes() here: the flat block includes alignment padding; Costs.loraBytes counts the tensors.
 }

@@ -1,6 +1,7 @@
 package io.fedbiot.method;
 
 import io.fedbiot.engine.model.LlamaConfig;
+import io.fedbiot.engine.model.LoraSet;
 
 /**
  * Analytic FLOP counts (multiply-adds count 2) for the cost table. Per token of a sequence of
@@ -11,6 +12,20 @@ import io.fedbiot.engine.model.LlamaConfig;
  */
 public final class Costs {
     private Costs() {}
+
+    /**
+     * Bytes of a LoRA set on the wire: its tensors' float32 values. The flat block the round loop
+     * passes around pads each view to 16 floats; the padding never travels (the Flight codec sends
+     * the named views), so it is not counted.
+     */
+    public static long loraBytes(LoraSet set) {
+        return 4L * set.params().count();
+    }
+
+    /** What one selected client downloads in a round: the adapter, and the emulator when one is sent. */
+    public static long roundDownload(LoraSet adapter, LoraSet emulatorOrNull) {
+        return loraBytes(adapter) + (emulatorOrNull == null ? 0 : loraBytes(emulatorOrNull));
+    }
 
     public static double layerForward(LlamaConfig c, int T) {
         double matrices = 2.0 * c.dim() * c.dim() + 2.0 * c.dim() * c.kvDim() + 3.0 * c.dim() * c.hiddenDim();

@@ -15,11 +15,14 @@ import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
+import io.fedbiot.report.ClientCsv;
+import io.fedbiot.report.ClientRecord;
 import io.fedbiot.report.LayerTable;
 import io.fedbiot.report.MarkdownReport;
 import io.fedbiot.report.RoundArrow;
 import io.fedbiot.report.RoundCsv;
 import io.fedbiot.report.RoundRecord;
+import io.fedbiot.report.RunEnvironment;
 import io.fedbiot.report.RunFolder;
 import io.fedbiot.report.RunStatus;
 
@@ -37,7 +40,7 @@ import java.util.stream.IntStream;
 /**
  * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
- * {@code rounds.csv}, {@code rounds.arrow}, {@code report.md} with its plots, and the adapters of
+ * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and the adapters of
  * every evaluated round in PEFT's layout. The metrics are rewritten as each round ends and
  * {@code status.json} says running/finished/failed/interrupted; a previous run's files in the folder
  * move to {@code previous-<time>/} at the start (see {@link RunFolder}).
@@ -112,6 +115,8 @@ public final class Experiment {
             FederatedRun.EvalData evalData = new FederatedRun.EvalData(evalClients, evalPublic);
 
             List<RoundRecord> records = new ArrayList<>();
+            List<ClientRecord> clientRecords = new ArrayList<>();
+            RunEnvironment env = EnvironmentProbe.of(cfg, base.tokEmbeddings().backend());
             Map<Method, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method: {before, after} per seed
             Map<String, Double> untuned = null;
             Path out = cfg.output();
@@ -149,14 +154,18 @@ public final class Experiment {
                         RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
                                 st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
                                 eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
-                                st.alignFlops(), st.wallSeconds());
+                                st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
                         records.add(r);
+                        for (FederatedRun.ClientStat c : st.clients())
+                            clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
+                                    c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
                         try {
                             if (!st.eval().isEmpty())
                                 PeftAdapter.save(run.adapter(), runDir.resolve("round-" + st.round()), cfg.model().toString());
                             // Rewritten (atomically) as each round ends: a killed run keeps every finished round.
                             RoundCsv.write(out.resolve("rounds.csv"), records);
                             RoundArrow.write(out.resolve("rounds.arrow"), records);
+                            ClientCsv.write(out.resolve("clients.csv"), clientRecords);
                             status[0] = RunStatus.running(method.label(), st.round());
                             status[0].write(out);
                         } catch (IOException e) {
@@ -173,7 +182,8 @@ public final class Experiment {
                 status[0] = status[0].as(RunStatus.FAILED);
                 try {
                     status[0].write(out);
-                    if (!records.isEmpty()) MarkdownReport.write(out, records, untuned == null ? Map.of() : untuned);
+                    if (!records.isEmpty())
+                        MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env));
                 } catch (IOException | RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -187,12 +197,12 @@ public final class Experiment {
             // rounds.csv and rounds.arrow are complete: the last round wrote them.
             if (untuned != null) // the baseline row for tables built across runs (docs/RESULTS.md); round -1: before training
                 RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
-                        Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN)));
+                        Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
             List<LayerTable.Group> groups = new ArrayList<>();
             layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
                     ba.stream().map(x -> x[1]).toList())));
             status[0].as(RunStatus.FINISHED).write(out);
-            Path report = MarkdownReport.write(out, records, untuned, groups);
+            Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
             return new Result(records, untuned, report);
         }
     }

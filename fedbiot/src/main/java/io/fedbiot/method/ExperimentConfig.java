@@ -207,6 +207,11 @@ public record ExperimentConfig(
         return ExperimentConfigLoader.load(yaml, sets);
     }
 
+    /** This config as YAML that {@link #load} reads back to an equal config (every key, defaults included). */
+    public String toYaml() {
+        return ExperimentConfigLoader.toYaml(this);
+    }
+
     /** Every value problem, each naming its key and the bad value; empty when the config is usable. */
     public List<String> problems() {
         List<String> p = new ArrayList<>();

@@ -81,6 +81,15 @@ final class ExperimentConfigLoader {
         return c;
     }
 
+    static String toYaml(ExperimentConfig c) {
+        try {
+            String yaml = MAPPER.writeValueAsString(c);
+            return yaml.startsWith("---\n") ? yaml.substring(4) : yaml; // the document marker says nothing to a reader
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("config not serialisable", e);
+        }
+    }
+
     /** The defaults as a YAML tree: every key the config knows. */
     static ObjectNode defaultsTree() {
         return MAPPER.valueToTree(ExperimentConfig.defaults());

@@ -67,10 +67,19 @@ public final class FederatedRun implements AutoCloseable {
     /** Held-out batches: one list per client, and the public held-out split. */
     public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {}
 
+    /**
+     * @param bytesDownPerClient the round's payload to one selected client (tensor values, no padding)
+     * @param bytesUpPerClient   one client's update likewise
+     * @param packageBytes       the one-off compressed-model download to every client, in round 0 only (else 0)
+     * @param clients            each update that came back, in {@code included} order
+     */
     public record RoundStats(int round, int[] selected, double clientLoss, int nanSkipped, Alignment.Result align,
                              Map<String, Double> eval, long bytesDownPerClient, long bytesUpPerClient,
                              double clientFlops, double alignSeconds, double alignFlops, double wallSeconds,
-                             int[] included) {}
+                             int[] included, long packageBytes, List<ClientStat> clients) {}
+
+    /** One client's part of a round: examples trained on, its mean loss, NaN-skipped steps and tokens. */
+    public record ClientStat(int client, long samples, double meanLoss, int nanSkipped, long tokens) {}
 
     @FunctionalInterface
     public interface Listener {
@@ -169,7 +178,9 @@ public final class FederatedRun implements AutoCloseable {
         int[] included = new int[back.size()];
         double lossSum = 0, clientFlops = 0;
         int nan = 0;
-        long down = payloads.isEmpty() ? 0 : payloads.get(0).bytes(), up = 0;
+        long down = payloads.isEmpty() ? 0 : Costs.roundDownload(adapter, emulatorFlat == null ? null : emulator);
+        long up = back.isEmpty() ? 0 : Costs.loraBytes(adapter);
+        List<ClientStat> perClient = new ArrayList<>();
         try (Arena roundArena = Arena.ofShared()) {
             for (int i = 0; i < back.size(); i++) {
                 ClientUpdate u = back.get(i);
@@ -184,14 +195,15 @@ public final class FederatedRun implements AutoCloseable {
                 clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
                 lossSum += u.meanLoss();
                 nan += u.nanSkipped();
-                up = u.bytes();
+                perClient.add(new ClientStat(u.client(), u.samples(), u.meanLoss(), u.nanSkipped(), u.tokens()));
             }
             if (!updates.isEmpty()) FedAvg.average(adapter, updates, samples);
         }
         Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
         int n = Math.max(1, back.size());
         return new RoundStats(t, selected, back.isEmpty() ? Double.NaN : lossSum / n, nan, align, eval, down, up,
-                clientFlops / n, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9, included);
+                clientFlops / n, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9, included,
+                t == 0 ? packageBytes * transport.clients() : 0, List.copyOf(perClient));
     }
 
     /** The state after the last completed round. */

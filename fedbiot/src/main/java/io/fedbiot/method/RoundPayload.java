@@ -5,7 +5,5 @@ package io.fedbiot.method;
  * re-aligned emulator LoRA (flat blocks, float32), plus its training settings and seed.
  */
 public record RoundPayload(int round, float[] adapter, float[] emulator, ClientTrainer.Settings settings, long seed) {
-    public long bytes() {
-        return 4L * adapter.length + (emulator == null ? 0 : 4L * emulator.length);
-    }
+    // No bytes() here: the flat blocks include alignment padding; Costs.roundDownload counts the tensors.
 }

@@ -21,17 +21,35 @@ public final class MarkdownReport {
     private MarkdownReport() {}
 
     /**
+     * Everything a report is built from.
+     *
+     * @param clients     per-client records (clients.csv); empty for none
+     * @param untuned     the untuned model's metrics by the same keys ("AdapFu/public_loss", ...); empty for none
+     * @param layers      per-emulator-layer NMSE/KL (before alignment, after the last round); empty for none
+     * @param environment where the run ran; null leaves the section out
+     */
+    public record Inputs(List<RoundRecord> records, List<ClientRecord> clients, Map<String, Double> untuned,
+                         List<LayerTable.Group> layers, RunEnvironment environment) {}
+
+    /**
      * Writes {@code dir/report.md} and its PNGs.
      *
      * @param untuned the untuned model's metrics by the same keys ("AdapEmu/loss", ...); empty for none
      */
     public static Path write(Path dir, List<RoundRecord> records, Map<String, Double> untuned) throws IOException {
-        return write(dir, records, untuned, List.of());
+        return write(dir, new Inputs(records, List.of(), untuned, List.of(), null));
     }
 
     /** As above, with a section of per-emulator-layer NMSE/KL (before alignment, after the last round) when {@code layers} is not empty. */
     public static Path write(Path dir, List<RoundRecord> records, Map<String, Double> untuned, List<LayerTable.Group> layers)
             throws IOException {
+        return write(dir, new Inputs(records, List.of(), untuned, layers, null));
+    }
+
+    public static Path write(Path dir, Inputs in) throws IOException {
+        List<RoundRecord> records = in.records();
+        Map<String, Double> untuned = in.untuned();
+        List<LayerTable.Group> layers = in.layers();
         List<String> methods = Plots.methods(records);
         TreeSet<String> metrics = new TreeSet<>();
         for (RoundRecord r : records) for (String k : r.eval().keySet()) metrics.add(metricOf(k));
@@ -72,6 +90,9 @@ public final class MarkdownReport {
         }
         md.append('\n');
 
+        md.append(ReportTables.bytesSection(records));
+        md.append(ReportTables.clientsSection(in.clients()));
+
         if (!layers.isEmpty()) {
             String before = "before alignment", after = "after the last round";
             md.append("## Emulator layers\n\nOn the public held-out split: the fresh adapter before pre-alignment, and the "
@@ -85,9 +106,10 @@ public final class MarkdownReport {
         md.append("![training loss per round](train_loss.png)\n\n");
         for (String metric : metrics) {
             String png = "eval_" + metric.replaceAll("[^A-Za-z0-9_.-]", "_") + ".png";
-            Plots.metric(records, metric, dir.resolve(png));
-            md.append("![").append(metric).append(" per round](").append(png).append(")\n\n");
+            Plots.metric(records, metric, untuned, dir.resolve(png));
+            md.append("![").append(Plots.displayMetric(metric)).append(" per round](").append(png).append(")\n\n");
         }
+        if (in.environment() != null) md.append(in.environment().markdown());
         Path report = dir.resolve("report.md");
         AtomicFiles.write(report, out -> out.write(md.toString().getBytes(StandardCharsets.UTF_8)));
         return report;
@@ -103,7 +125,8 @@ public final class MarkdownReport {
         variants.addAll(others);
         List<String> present = variants.stream().filter(v -> others.contains(v) || untuned.containsKey(key(v, metric))).toList();
 
-        md.append("### ").append(metric).append(lower ? " (lower is better)" : " (higher is better)").append("\n\n| method |");
+        String name = Plots.displayMetric(metric);
+        md.append("### ").append(name.equals(metric) ? metric : name + " (`" + metric + "`)").append(lower ? " (lower is better)" : " (higher is better)").append("\n\n| method |");
         for (String v : present) md.append(' ').append(v).append(" best | ").append(v).append(" final |");
         boolean gap = present.contains("AdapEmu") && present.contains("AdapFu");
         if (gap) md.append(" AdapFu − AdapEmu (final) |");

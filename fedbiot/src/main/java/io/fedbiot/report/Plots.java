@@ -3,57 +3,147 @@ package io.fedbiot.report;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
-/** PNG line charts of round records, one series per method (mean over seeds), drawn headless. */
+/**
+ * PNG line charts of round records, one series per method (mean over seeds), drawn headless.
+ * Every method keeps one colour in every chart; AdapFu is solid, AdapEmu dashed, and the untuned
+ * model a grey dashed line. The round axis shows whole rounds only.
+ */
 public final class Plots {
     static {
         // Before any AWT class loads: no display on servers and CI.
         System.setProperty("java.awt.headless", "true");
     }
 
+    /** The methods' labels (Method.label) to their colours, from the Okabe–Ito colour-blind-safe palette. */
+    static final Map<String, Color> METHOD_COLOURS = Map.of(
+            "FedBiOT", new Color(0, 114, 178), "FedOT", new Color(213, 94, 0),
+            "Offsite-Tuning", new Color(0, 158, 115), "FedLoRA", new Color(204, 121, 167));
+    /** For a label not above: picked by the label's hash, so still the same in every chart. */
+    private static final Color[] SPARE = {new Color(230, 159, 0), new Color(86, 180, 233), new Color(240, 228, 66), Color.BLACK};
+    static final Color UNTUNED = Color.GRAY;
+    static final String UNTUNED_SERIES = "untuned model";
+
     private Plots() {}
 
     /** Client-average training loss per round, one line per method. */
     public static void trainLoss(List<RoundRecord> records, Path png) throws IOException {
-        XYChart chart = chart("Training loss per round", "training loss");
-        for (String m : methods(records)) addSeries(chart, m, records, m, RoundRecord::trainLoss);
-        save(chart, png);
+        save(trainLossChart(records), png);
     }
 
-    /**
-     * One metric ("gsm8k_em", "ppl", "loss") per round, one line per method and variant
-     * (AdapEmu, AdapFu), as "FedBiOT AdapFu".
-     */
-    public static void metric(List<RoundRecord> records, String metric, Path png) throws IOException {
-        XYChart chart = chart(metric + " per round", metric);
+    /** One metric per round, each method's AdapEmu and AdapFu, and the untuned model's value as a baseline. */
+    public static void metric(List<RoundRecord> records, String metric, Map<String, Double> untuned, Path png) throws IOException {
+        save(metricChart(records, metric, untuned), png);
+    }
+
+    static XYChart trainLossChart(List<RoundRecord> records) {
+        XYChart chart = chart("Training loss per round", "training loss (client average)");
+        for (String m : methods(records)) {
+            XYSeries s = addSeries(chart, m, records, m, RoundRecord::trainLoss);
+            if (s != null) style(s, colour(m), SeriesLines.SOLID);
+        }
+        roundRange(chart, records);
+        return chart;
+    }
+
+    /** Series "FedBiOT AdapFu" and so on; "untuned model" when {@code untuned} has the metric (under any variant). */
+    static XYChart metricChart(List<RoundRecord> records, String metric, Map<String, Double> untuned) {
+        String name = displayMetric(metric);
+        XYChart chart = chart(capitalised(name) + " per round", name);
         LinkedHashSet<String> keys = new LinkedHashSet<>();
         for (RoundRecord r : records)
             for (String k : r.eval().keySet()) if (MarkdownReport.metricOf(k).equals(metric)) keys.add(k);
         for (String m : methods(records))
-            for (String k : keys) addSeries(chart, m + " " + MarkdownReport.variantOf(k), records, m, r -> r.metric(k));
-        save(chart, png);
+            for (String k : keys) {
+                String variant = MarkdownReport.variantOf(k);
+                XYSeries s = addSeries(chart, (m + " " + variant).strip(), records, m, r -> r.metric(k));
+                if (s != null) style(s, colour(m), lineOf(variant));
+            }
+        Double base = null;
+        for (var e : untuned.entrySet()) if (MarkdownReport.metricOf(e.getKey()).equals(metric) && Double.isFinite(e.getValue())) base = e.getValue();
+        if (base != null && !records.isEmpty()) {
+            int lo = records.stream().mapToInt(RoundRecord::round).min().orElseThrow();
+            int hi = records.stream().mapToInt(RoundRecord::round).max().orElseThrow();
+            XYSeries s = chart.addSeries(UNTUNED_SERIES, new double[]{lo, hi}, new double[]{base, base});
+            style(s, UNTUNED, SeriesLines.DASH_DASH);
+            s.setMarker(SeriesMarkers.NONE);
+        }
+        roundRange(chart, records);
+        return chart;
+    }
+
+    /** A method's colour: fixed for the known methods, by hash otherwise. */
+    static Color colour(String method) {
+        Color c = METHOD_COLOURS.get(method);
+        return c != null ? c : SPARE[Math.floorMod(method.hashCode(), SPARE.length)];
+    }
+
+    /** AdapFu (the tuned full model, what ships) solid; AdapEmu dashed; anything else dotted. */
+    static BasicStroke lineOf(String variant) {
+        return switch (variant) {
+            case "AdapFu" -> SeriesLines.SOLID;
+            case "AdapEmu" -> SeriesLines.DASH_DASH;
+            default -> SeriesLines.DOT_DOT;
+        };
+    }
+
+    /** Readable metric names: "public_ppl" -> "public held-out perplexity"; unknown keys as they are. */
+    static String displayMetric(String metric) {
+        String m = metric.toLowerCase(Locale.ROOT);
+        String where = m.startsWith("public_") ? "public held-out " : m.startsWith("client_") ? "clients' held-out " : "";
+        String what = m.substring(m.indexOf('_') + 1);
+        if (where.isEmpty()) what = m;
+        return switch (what) {
+            case "loss" -> where + "loss";
+            case "ppl" -> where + "perplexity";
+            case "gsm8k_em" -> "GSM8K exact match";
+            case "exact_match" -> "exact match";
+            default -> metric;
+        };
+    }
+
+    private static String capitalised(String s) {
+        return s.isEmpty() || s.startsWith("GSM8K") ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 
     private static XYChart chart(String title, String yTitle) {
         XYChart c = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("round").yAxisTitle(yTitle).build();
-        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(5);
+        // Rounds are whole numbers: a tick between two rounds gets no label.
+        c.getStyler().setxAxisTickLabelsFormattingFunction(Plots::roundTick);
         return c;
     }
 
-    /** Mean over seeds per round; rounds where the value is NaN are left out, not drawn as gaps. */
-    private static void addSeries(XYChart chart, String name, List<RoundRecord> records, String method, ToDoubleFunction<RoundRecord> f) {
+    /** "3" for 3.0, "" for 2.5 (no such round). */
+    static String roundTick(Double x) {
+        return x != null && Math.abs(x - Math.rint(x)) < 1e-9 ? Long.toString(Math.round(x)) : "";
+    }
+
+    private static void style(XYSeries s, Color c, BasicStroke line) {
+        s.setLineColor(c);
+        s.setMarkerColor(c);
+        s.setLineStyle(line);
+    }
+
+    /** Mean over seeds per round; rounds where the value is NaN are left out, not drawn as gaps. Null when there is nothing. */
+    private static XYSeries addSeries(XYChart chart, String name, List<RoundRecord> records, String method, ToDoubleFunction<RoundRecord> f) {
         TreeMap<Integer, double[]> byRound = new TreeMap<>(); // round -> {sum, count}
         for (RoundRecord r : records) {
             double v = f.applyAsDouble(r);
@@ -62,13 +152,25 @@ public final class Plots {
             s[0] += v;
             s[1]++;
         }
-        if (byRound.isEmpty()) return;
+        if (byRound.isEmpty()) return null;
         List<Double> x = new ArrayList<>(), y = new ArrayList<>();
         byRound.forEach((round, s) -> {
             x.add((double) round);
             y.add(s[0] / s[1]);
         });
-        chart.addSeries(name, x, y).setMarker(SeriesMarkers.CIRCLE);
+        XYSeries s = chart.addSeries(name, x, y);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        return s;
+    }
+
+    /** The round axis spans the rounds there are (XChart would pad it to round -1 and beyond the last). */
+    private static void roundRange(XYChart chart, List<RoundRecord> records) {
+        int lo = records.stream().mapToInt(RoundRecord::round).min().orElse(0);
+        int hi = records.stream().mapToInt(RoundRecord::round).max().orElse(0);
+        if (hi > lo) {
+            chart.getStyler().setXAxisMin((double) lo);
+            chart.getStyler().setXAxisMax((double) hi);
+        }
     }
 
     private static void save(XYChart chart, Path png) throws IOException {

@@ -47,6 +47,9 @@ public final class RoundArrow {
         fields.add(new Field("bytes_up", FieldType.notNullable(new ArrowType.Int(64, true)), null));
         for (String f : List.of("client_flops", "server_align_seconds", "server_align_flops", "wall_seconds"))
             fields.add(new Field(f, FieldType.notNullable(F64), null));
+        fields.add(new Field("clients", FieldType.notNullable(new ArrowType.Int(32, true)), null));
+        fields.add(new Field("updates", FieldType.notNullable(new ArrowType.Int(32, true)), null));
+        fields.add(new Field("package_bytes", FieldType.notNullable(new ArrowType.Int(64, true)), null));
         for (String m : metrics) fields.add(new Field(m, FieldType.nullable(F64), null));
         Schema schema = new Schema(fields);
 
@@ -70,6 +73,9 @@ public final class RoundArrow {
                     f64(root, "server_align_seconds").setSafe(i, r.serverAlignSeconds());
                     f64(root, "server_align_flops").setSafe(i, r.serverAlignFlops());
                     f64(root, "wall_seconds").setSafe(i, r.wallSeconds());
+                    ((IntVector) root.getVector("clients")).setSafe(i, r.clients());
+                    ((IntVector) root.getVector("updates")).setSafe(i, r.updates());
+                    ((BigIntVector) root.getVector("package_bytes")).setSafe(i, r.packageBytes());
                     for (String m : metrics) {
                         Double v = r.eval().get(m);
                         if (v == null) f64(root, m).setNull(i);
@@ -103,7 +109,9 @@ public final class RoundArrow {
                             f64(root, "train_loss").get(i), f64(root, "align_nmse").get(i), f64(root, "align_kl").get(i), eval,
                             ((BigIntVector) root.getVector("bytes_down")).get(i), ((BigIntVector) root.getVector("bytes_up")).get(i),
                             f64(root, "client_flops").get(i), f64(root, "server_align_seconds").get(i),
-                            f64(root, "server_align_flops").get(i), f64(root, "wall_seconds").get(i)));
+                            f64(root, "server_align_flops").get(i), f64(root, "wall_seconds").get(i),
+                            ((IntVector) root.getVector("clients")).get(i), ((IntVector) root.getVector("updates")).get(i),
+                            ((BigIntVector) root.getVector("package_bytes")).get(i)));
                 }
             }
         }

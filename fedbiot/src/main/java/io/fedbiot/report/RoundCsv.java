@@ -18,7 +18,8 @@ import java.util.TreeSet;
  */
 public final class RoundCsv {
     static final List<String> FIXED = List.of("method", "seed", "round", "train_loss", "align_nmse", "align_kl",
-            "bytes_down", "bytes_up", "client_flops", "server_align_seconds", "server_align_flops", "wall_seconds");
+            "bytes_down", "bytes_up", "client_flops", "server_align_seconds", "server_align_flops", "wall_seconds",
+            "clients", "updates", "package_bytes");
 
     private RoundCsv() {}
 
@@ -34,7 +35,8 @@ public final class RoundCsv {
                 List<String> row = new ArrayList<>(List.of(r.method(), Long.toString(r.seed()), Integer.toString(r.round()),
                         num(r.trainLoss()), num(r.alignNmse()), num(r.alignKl()), Long.toString(r.bytesDown()),
                         Long.toString(r.bytesUp()), num(r.clientFlops()), num(r.serverAlignSeconds()),
-                        num(r.serverAlignFlops()), num(r.wallSeconds())));
+                        num(r.serverAlignFlops()), num(r.wallSeconds()), Integer.toString(r.clients()),
+                        Integer.toString(r.updates()), Long.toString(r.packageBytes())));
                 for (String m : metrics) {
                     Double v = r.eval().get(m);
                     row.add(v == null ? "" : Double.toString(v));
@@ -59,7 +61,8 @@ public final class RoundCsv {
             for (int j = FIXED.size(); j < c.size(); j++) if (!c.get(j).isEmpty()) eval.put(header.get(j), Double.parseDouble(c.get(j)));
             out.add(new RoundRecord(c.get(0), Long.parseLong(c.get(1)), Integer.parseInt(c.get(2)), dbl(c.get(3)), dbl(c.get(4)),
                     dbl(c.get(5)), eval, Long.parseLong(c.get(6)), Long.parseLong(c.get(7)), dbl(c.get(8)), dbl(c.get(9)),
-                    dbl(c.get(10)), dbl(c.get(11))));
+                    dbl(c.get(10)), dbl(c.get(11)), Integer.parseInt(c.get(12)), Integer.parseInt(c.get(13)),
+                    Long.parseLong(c.get(14))));
         }
         return out;
     }
@@ -78,7 +81,7 @@ public final class RoundCsv {
         return s.isEmpty() ? Double.NaN : Double.parseDouble(s);
     }
 
-    private static void line(Writer w, List<String> cells) throws IOException {
+    static void line(Writer w, List<String> cells) throws IOException {
         for (int i = 0; i < cells.size(); i++) {
             if (i > 0) w.write(',');
             String c = cells.get(i);

@@ -21,14 +21,28 @@ import java.util.TreeMap;
  * @param serverAlignSeconds server wall time spent aligning this round
  * @param serverAlignFlops   server alignment FLOPs this round
  * @param wallSeconds        wall time of the whole round
+ * @param clients            clients sent this round's payload
+ * @param updates            clients whose update came back
+ * @param packageBytes       the one-off compressed-model download to all clients, on the run's first round only (else 0)
  */
 public record RoundRecord(String method, long seed, int round, double trainLoss, double alignNmse, double alignKl,
                           Map<String, Double> eval, long bytesDown, long bytesUp, double clientFlops,
-                          double serverAlignSeconds, double serverAlignFlops, double wallSeconds) {
+                          double serverAlignSeconds, double serverAlignFlops, double wallSeconds,
+                          int clients, int updates, long packageBytes) {
     public RoundRecord {
         Objects.requireNonNull(method, "method");
         // Sorted, so CSV and Arrow columns come out in the same order every time.
         eval = Collections.unmodifiableMap(new TreeMap<>(eval));
+    }
+
+    /** Everything the server sent this round: each client's payload, and the model package once. */
+    public long bytesDownTotal() {
+        return bytesDown * clients + packageBytes;
+    }
+
+    /** Everything the clients sent back this round. */
+    public long bytesUpTotal() {
+        return bytesUp * updates;
     }
 
     /** The metric's value, NaN when this round did not measure it. */

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  */
 public final class RunFolder {
     /** What a run writes: metrics, report and plots, status, and per method and seed its adapters. */
-    private static final Pattern OUTPUTS = Pattern.compile("rounds\\.csv|rounds\\.arrow|untuned\\.csv|report\\.md|status\\.json|.*\\.png|[a-z_]+-seed-?\\d+");
+    private static final Pattern OUTPUTS = Pattern.compile("rounds\\.csv|rounds\\.arrow|clients\\.csv|untuned\\.csv|report\\.md|status\\.json|.*\\.png|[a-z_]+-seed-?\\d+");
     /** The temporary siblings of write-then-rename ({@link AtomicFiles}, safetensors, dataset cache). */
     private static final Pattern TEMP = Pattern.compile("\\..*\\.tmp|.*\\.arrow\\.tmp|.*\\.manifest\\.tmp");
 

@@ -28,7 +28,7 @@ class DemoCommandTest {
         for (String m : List.of("untuned full model", "FedBiOT", "FedOT", "Offsite-Tuning", "FedLoRA"))
             assertTrue(rows.stream().anyMatch(l -> l.startsWith("| " + m + " |") && l.matches(".*\\d+\\.\\d%.*")), m + " row in\n" + r.out());
         String report = Files.readString(out.resolve("report.md"));
-        assertTrue(report.contains("### exact_match (higher is better)"), report);
+        assertTrue(report.contains("### exact match (`exact_match`) (higher is better)"), report);
         for (String m : List.of("FedBiOT", "FedOT", "Offsite-Tuning", "FedLoRA")) assertTrue(report.contains("| " + m + " |"), m);
         assertTrue(Files.isRegularFile(out.resolve("rounds.csv")));
         assertTrue(Files.isRegularFile(out.resolve("experiment.yaml")));

@@ -111,6 +111,18 @@ class FederationProcessesTest {
         assertEquals(rounds(tmp.resolve("state/rounds.csv")), io.fedbiot.report.RoundArrow.read(tmp.resolve("state/rounds.arrow"))
                 .stream().map(io.fedbiot.report.RoundRecord::round).toList());
         assertTrue(Files.exists(tmp.resolve("state/" + StartConfig.FILE)));
+        assertReportFiles(tmp.resolve("state"));
+    }
+
+    /** clients.csv has every round's three clients (the killed server's round 0 rebuilt from state.json), report.md its sections. */
+    private static void assertReportFiles(Path state) throws Exception {
+        List<io.fedbiot.report.ClientRecord> cs = io.fedbiot.report.ClientCsv.read(state.resolve("clients.csv"));
+        assertEquals(List.of(0, 0, 0, 1, 1, 1, 2, 2, 2), cs.stream().map(io.fedbiot.report.ClientRecord::round).toList());
+        assertEquals(java.util.Set.of(FlightFixture.NAMES), cs.stream().map(io.fedbiot.report.ClientRecord::client).collect(java.util.stream.Collectors.toSet()));
+        assertFalse(io.fedbiot.report.RoundCsv.read(state.resolve("untuned.csv")).getFirst().eval().isEmpty(), "untuned baseline measured");
+        String md = Files.readString(state.resolve("report.md"));
+        for (String section : List.of("## Bytes on the wire", "## Clients in the last round", "## Environment", "```yaml"))
+            assertTrue(md.contains(section), section + " missing from\n" + md);
     }
 
     private static List<Integer> rounds(Path csv) throws java.io.IOException {

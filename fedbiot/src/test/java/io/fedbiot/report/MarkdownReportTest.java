@@ -33,7 +33,7 @@ class MarkdownReportTest {
         assertTrue(md.contains("| FedOT | 4.000 | 4.000 | 4.250 | 4.500 | 0.5000 |"), md);
 
         // gsm8k_em: higher is better, AdapFu only. Best {0.5, 0.75} -> 0.625 ± 0.1768; final {0.5, 0.5} -> 0.5 ± 0.
-        assertTrue(md.contains("### gsm8k_em (higher is better)"), md);
+        assertTrue(md.contains("### GSM8K exact match (`gsm8k_em`) (higher is better)"), md);
         assertTrue(md.contains("| method | AdapFu best | AdapFu final |"), md);
         assertTrue(md.contains("| untuned | 0.1250 | 0.1250 |"), md);
         assertTrue(md.contains("| FedBiOT | 0.6250 ± 0.1768 | 0.5000 ± 0 |"), md);
@@ -53,6 +53,43 @@ class MarkdownReportTest {
             assertTrue(img.getWidth() > 0 && img.getHeight() > 0);
         }
         RoundFilesTest.assertNoTempFiles(tmp);
+    }
+
+    @Test
+    void bytesTablesCountEveryClientAndTheModelOnce() throws IOException {
+        String md = Files.readString(MarkdownReport.write(tmp, ReportFixtures.records(), Map.of()));
+        // FedBiOT seed 1, rounds 0..2: 3 clients × 1 MiB down and 2 × 512 KiB up per round, the 3000 B model in round 0.
+        // LoRA down 3 · 3 · 1048576 = 9437184; total down 9440184; up 3 · 2 · 524288 = 3145728.
+        assertTrue(md.contains("| FedBiOT | 1 | 3 | 3000 B (2.93 KiB) | 9437184 B (9.00 MiB) | 3145728 B (3.00 MiB) "
+                + "| 9440184 B (9.00 MiB) | 3145728 B (3.00 MiB) |"), md);
+        // FedOT: 2 rounds, one client, 4096 down and 2048 up each, no model package.
+        assertTrue(md.contains("| FedOT | 1 | 2 | 0 B | 8192 B (8.00 KiB) | 4096 B (4.00 KiB) | 8192 B (8.00 KiB) | 4096 B (4.00 KiB) |"), md);
+        // Per round: round 0 down 3145728 + 3000 = 3148728 B = 3.003 MiB; cumulative after round 1: 6294456 B = 6.003 MiB.
+        assertTrue(md.contains("| 0 | 3 / 2 | 1.00 MiB | 512.00 KiB | 3.00 MiB (model included) | 1.00 MiB | 3.00 MiB | 1.00 MiB |"), md);
+        assertTrue(md.contains("| 1 | 3 / 2 | 1.00 MiB | 512.00 KiB | 3.00 MiB | 1.00 MiB | 6.00 MiB | 2.00 MiB |"), md);
+        assertTrue(md.contains("### FedOT, seed 1, per round"), md);
+        assertFalse(md.contains("## Clients in the last round"), "no client records, no section");
+        assertFalse(md.contains("## Environment"), "no environment, no section");
+    }
+
+    @Test
+    void clientTableShowsTheLastRoundAndTheEnvironmentSectionFollows() throws IOException {
+        List<ClientRecord> clients = List.of(
+                new ClientRecord("FedBiOT", 1, 1, "alice", 10, 640, 2.5, 0, 4096, 2048),
+                new ClientRecord("FedBiOT", 1, 2, "alice", 12, 700, 1.25, 1, 4096, 2048),
+                new ClientRecord("FedBiOT", 1, 2, "b|ob", 8, 500, Double.NaN, 3, 4096, 2048));
+        RunEnvironment env = new RunEnvironment("model: m.bin\nrounds: 3\n", "native", "Some CPU", "native kernels run avx2",
+                List.of("AVX2", "FMA"), null, "0123456789abcdef0123456789abcdef01234567", "25 (Vendor)", 8);
+        String md = Files.readString(MarkdownReport.write(tmp, new MarkdownReport.Inputs(ReportFixtures.records(), clients, Map.of(),
+                List.of(), env)));
+        assertTrue(md.contains("### FedBiOT, seed 1, round 2"), md);
+        assertTrue(md.contains("| alice | 12 | 700 | 1.250 | 1 | 4.00 KiB | 2.00 KiB |"), md);
+        assertTrue(md.contains("| b\\|ob | 8 | 500 | – | 3 | 4.00 KiB | 2.00 KiB |"), md);
+        assertFalse(md.contains("| alice | 10 |"), "round 1 is not the last round");
+        assertTrue(md.contains("| backend | native |"), md);
+        assertTrue(md.contains("| SIMD | AVX2, FMA; native kernels run avx2 |"), md);
+        assertTrue(md.contains("```yaml\nmodel: m.bin\nrounds: 3\n```"), md);
+        assertFalse(md.contains("| GPU |"), "no GPU line off the cuda backend");
     }
 
     @Test

@@ -20,7 +20,7 @@ class RoundFilesTest {
         List<RoundRecord> rs = new java.util.ArrayList<>(ReportFixtures.records());
         // A label that needs CSV quoting, a NaN metric (measured, but NaN), extreme doubles.
         rs.add(new RoundRecord("Fed,\"odd\"\nname", Long.MAX_VALUE, 7, Double.MIN_VALUE, Double.NaN, 1e300,
-                Map.of("AdapFu/ppl", Double.NaN, "AdapEmu/ppl", Double.POSITIVE_INFINITY), Long.MAX_VALUE, 0, 0.1 + 0.2, -0.0, 1, 2));
+                Map.of("AdapFu/ppl", Double.NaN, "AdapEmu/ppl", Double.POSITIVE_INFINITY), Long.MAX_VALUE, 0, 0.1 + 0.2, -0.0, 1, 2, Integer.MAX_VALUE, 0, Long.MAX_VALUE));
         return rs;
     }
 
@@ -33,6 +33,20 @@ class RoundFilesTest {
         assertTrue(header.startsWith("method,seed,round,train_loss,align_nmse,align_kl,bytes_down,bytes_up,client_flops,"), header);
         assertTrue(header.endsWith(",AdapEmu/loss,AdapEmu/ppl,AdapFu/gsm8k_em,AdapFu/loss,AdapFu/ppl"), header);
         assertNoTempFiles(f.getParent());
+    }
+
+    @Test
+    void clientCsvRoundTripIsExact() throws IOException {
+        Path f = tmp.resolve("clients.csv");
+        List<ClientRecord> rs = List.of(new ClientRecord("FedBiOT", 3, 0, "0", 20, 1280, 2.75, 0, 14336, 7168),
+                new ClientRecord("Fed,\"odd\"", Long.MIN_VALUE, 9, "hospital, east", Long.MAX_VALUE, 0, Double.NaN, 2, 0, Long.MAX_VALUE));
+        ClientCsv.write(f, rs);
+        assertEquals(rs, ClientCsv.read(f));
+        assertEquals("method,seed,round,client,examples,tokens,train_loss,nan_skipped,bytes_down,bytes_up", Files.readAllLines(f).getFirst());
+        assertNoTempFiles(tmp);
+        Files.writeString(f, "round,client\n0,1\n");
+        IOException e = assertThrows(IOException.class, () -> ClientCsv.read(f));
+        assertTrue(e.getMessage().contains("clients.csv") && e.getMessage().contains("header"), e.getMessage());
     }
 
     @Test
