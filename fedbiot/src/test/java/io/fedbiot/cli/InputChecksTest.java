@@ -85,6 +85,19 @@ class InputChecksTest {
         r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("client", "--server", "localhost:1", "--token-file",
                 token.toString(), "--data", data.toString(), "--tokenizer", st.toString()));
         assertUserError(r, "client", st + " is a safetensors file");
+        r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("client", "--server", "localhost:1", "--token-file",
+                token.toString(), "--data", data.toString(), "--tokenizer", model("tok512.bin").toString(), "--format", "csv"));
+        assertUserError(r, "client", "--format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, tasks");
+        assertTrue(run("client", "--help").out().contains("gsm8k | dolly | alpaca | codealpaca | tasks"));
+    }
+
+    @Test
+    void runRefusesASeqLenAboveTheModelsContext() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path cfg = config(model("stories260K.bin").toString(), data.toString());
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "seq_len=1024"), "run",
+                "seq_len: 1024 is above the model's context length 512");
+        assertFalse(Files.exists(tmp.resolve("out/rounds.csv")), "no round ran");
     }
 
     @Test
