@@ -92,6 +92,24 @@ class InputChecksTest {
     }
 
     @Test
+    void serverChecksTheModelAndPublicFileBeforeTouchingItsState() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path tokens = Files.writeString(tmp.resolve("tokens.txt"), "alice alice-0123456789abcdef\n");
+        Path state = tmp.resolve("state");
+        Path missing = tmp.resolve("none.json");
+        assertUserError(run("server", "--quiet", "--config", config(model("stories260K.bin").toString(), data.toString()).toString(),
+                "--set", "data.public.path=" + missing, "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens",
+                tokens.toString()), "server", "no such file: " + missing);
+        Path noModel = tmp.resolve("none.bin");
+        assertUserError(run("server", "--quiet", "--config", config(noModel.toString(), data.toString()).toString(),
+                "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", tokens.toString()), "server", "no such file: " + noModel);
+        Path st = model("hf-tiny-llama-random/model.safetensors");
+        assertUserError(run("server", "--quiet", "--config", config(st.toString(), data.toString()).toString(),
+                "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", tokens.toString()), "server", st + " is a safetensors file");
+        assertFalse(Files.exists(state), "the state folder is not made");
+    }
+
+    @Test
     void runRefusesASeqLenAboveTheModelsContext() throws Exception {
         Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
         Path cfg = config(model("stories260K.bin").toString(), data.toString());
