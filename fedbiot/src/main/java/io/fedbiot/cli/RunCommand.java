@@ -54,8 +54,10 @@ public final class RunCommand implements Callable<Integer> {
 
                 @Override
                 public void log(String line) {
-                    err.println(line);
-                    err.flush();
+                    bar.above(() -> { // on a terminal: above the progress line, not after it
+                        err.println(line);
+                        err.flush();
+                    });
                 }
             });
         }

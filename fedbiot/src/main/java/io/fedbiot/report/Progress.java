@@ -25,6 +25,11 @@ public final class Progress implements AutoCloseable {
         void redraw(String text);
 
         void line(String text);
+
+        /** Runs {@code print} with the line in place blanked first and drawn again after. */
+        default void around(Runnable print) {
+            print.run();
+        }
     }
 
     private final String task, unit;
@@ -97,12 +102,27 @@ public final class Progress implements AutoCloseable {
     private static Out terminalOut(PrintStream err) {
         return new Out() {
             private int shown; // characters on the line now, blanked by a shorter redraw
+            private String last;
 
             @Override
             public void redraw(String text) {
                 err.print("\r" + text + " ".repeat(Math.max(0, shown - text.length())));
                 err.flush();
                 shown = text.length();
+                last = text;
+            }
+
+            @Override
+            public void around(Runnable print) {
+                if (shown == 0) {
+                    print.run();
+                    return;
+                }
+                err.print("\r" + " ".repeat(shown) + "\r");
+                err.flush();
+                shown = 0;
+                print.run();
+                redraw(last);
             }
 
             @Override
@@ -111,6 +131,7 @@ public final class Progress implements AutoCloseable {
                 err.print('\n');
                 err.flush();
                 shown = 0;
+                last = null;
             }
         };
     }
@@ -163,6 +184,21 @@ public final class Progress implements AutoCloseable {
 
     public void stepBy(long n) {
         done.addAndGet(n);
+    }
+
+    /**
+     * Runs {@code print}, which writes whole lines to the same stream (a log line), so that on a
+     * terminal they land above the progress line rather than glued to its end.
+     */
+    public void above(Runnable print) {
+        if (out == null) {
+            print.run();
+            return;
+        }
+        synchronized (this) {
+            if (closed) print.run();
+            else out.around(print);
+        }
     }
 
     /** A short status after the counts, rate and ETA, e.g. the last loss. */

@@ -83,6 +83,30 @@ class ProgressTest {
     }
 
     @Test
+    void onATerminalLogLinesGoAboveTheProgressLine() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        Progress p = Progress.manualTerminal("rounds", "rounds", 3, clock::get, err, 80);
+        p.above(() -> err.print("before any draw\n"));
+        p.tick();
+        p.above(() -> err.print("round 0 done\n"));
+        p.close();
+        p.above(() -> err.print("after close\n"));
+        String line = "rounds 0/3 0% | -- rounds/s | ETA --:--", blank = " ".repeat(line.length());
+        assertEquals("before any draw\n\r" + line + "\r" + blank + "\rround 0 done\n\r" + line + "\r" + line + "\nafter close\n",
+                buf.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void withoutATerminalLogLinesArePrintedAsTheyAre() {
+        Progress p = Progress.manual("rounds", "rounds", 3, clock::get, lines::add);
+        p.tick();
+        p.above(() -> lines.add("log"));
+        p.close();
+        assertEquals(List.of("rounds 0/3 0% | -- rounds/s | ETA --:--", "log", "rounds 0/3 0% | -- rounds/s | ETA --:--"), lines);
+    }
+
+    @Test
     @Timeout(10)
     void quietWritesNothing() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
