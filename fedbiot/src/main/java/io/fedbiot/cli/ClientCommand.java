@@ -35,8 +35,9 @@ public final class ClientCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "This client's dataset (JSON/JSONL).")
     Path data;
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "gsm8k | dolly | alpaca | codealpaca; default: the server's config.")
-    DataFormat format;
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "gsm8k | dolly | alpaca | codealpaca | tasks; default: the server's config.")
+    String format; // parsed in call(), so a wrong one is one line listing the formats, as in a config
 
     @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "The model's tokenizer (e.g. tok512.bin).")
     Path tokenizer;
@@ -58,10 +59,16 @@ public final class ClientCommand implements Callable<Integer> {
         try {
             // What is local is checked before connecting: the server may be minutes away (--reconnect).
             if (reconnect < 0) throw new UserError("--reconnect must be >= 0 seconds, got " + reconnect, null);
+            DataFormat fmt;
+            try {
+                fmt = format == null ? null : DataFormat.parse(format);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--format: " + e.getMessage(), e);
+            }
             if (!Files.isRegularFile(data)) throw new NoSuchFileException(data.toString());
             if (tlsCa != null && !Files.isRegularFile(tlsCa)) throw new NoSuchFileException(tlsCa.toString());
             Tokenizers.load(tokenizer);
-            o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, format,
+            o = new FederationClient.Options(Endpoint.parse(server), TokenTable.readClientToken(tokenFile), tlsCa, data, fmt,
                     tokenizer, cache, Duration.ofSeconds(reconnect));
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);

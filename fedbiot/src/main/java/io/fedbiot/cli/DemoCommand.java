@@ -2,11 +2,11 @@ package io.fedbiot.cli;
 
 import io.fedbiot.demo.Demo;
 import io.fedbiot.kernels.Backend;
-import io.fedbiot.kernels.Backends;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.method.ExperimentConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,9 +41,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
-            description = "Kernel backend for the federated runs: java, native, cuda, auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
-    String backend;
+    @Mixin
+    BackendChoice backend = new BackendChoice(); // the federated runs' kernels
 
     /**
      * The --set overrides bound over a stand-in of the demo's config, so that a typo or a bad
@@ -66,14 +65,10 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        Backend be;
-        try {
-            be = Backends.byName(backend); // before pretraining: an unavailable backend is known now
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new UserError("--backend " + backend + ": " + e.getMessage(), e);
-        }
+        backend.checkName();
         checkOverrides(sets);
         OutputFolder.writable(out, "--out");
+        Backend be = backend.backend(); // after the input checks, before pretraining: an unavailable backend is known now
         Demo.Plan plan = Demo.prepare(out, quick ? Demo.Scale.quick() : Demo.Scale.full(), quiet, line -> {
             err.println(line);
             err.flush();

@@ -74,6 +74,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UserError("--temperature must be a finite number >= 0 (0: greedy), got " + temperature, null);
         if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p must be in (0, 1], got " + topP, null);
         if (steps < 0) throw new UserError("--steps must be >= 0 (0: the context length), got " + steps, null);
+        backend.checkName(); // an unknown name before loading anything; the backend itself after the input checks
         try (Checkpoint ck = open(); Arena weights = Arena.ofShared()) {
             Tokenizer tok;
             int[] promptIds;
@@ -91,10 +92,10 @@ public final class GenerateCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("the prompt is " + promptIds.length + " tokens (BOS included) but only " + n
                             + " positions run (--steps " + steps + ", the model's context " + ctx + "): nothing would be generated");
                 if (adapter != null) lora = PeftAdapterReader.read(adapter, ck.config(), ck.weights().tokEmbeddings().backend(), weights);
-                backend.backend(); // an unknown or unavailable backend, once every input is known good
             } catch (IOException | IllegalArgumentException e) {
                 throw UserError.of(e);
             }
+            backend.backend(); // chosen (and announced) only once every input is known good
             long s = seed != null ? seed : System.nanoTime();
             err.printf("model %s (%s, %,d parameters), tokenizer %s, %d steps%n", model, ck.format(), ck.parameterCount(), tok, n);
             LlamaModel llama = LlamaModel.full(backend.place(ck.weights(), weights));

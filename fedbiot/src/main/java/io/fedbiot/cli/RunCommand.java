@@ -1,12 +1,12 @@
 package io.fedbiot.cli;
 
-import io.fedbiot.kernels.Backends;
 import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.method.ExperimentConfig;
 import io.fedbiot.report.Progress;
 import io.fedbiot.report.RoundRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,9 +37,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
-            description = "Kernel backend: java, native (C kernels), cuda (GPU), auto (the best available, logged). Default: ${DEFAULT-VALUE}.")
-    String backend;
+    @Mixin
+    BackendChoice backend = new BackendChoice();
 
     /** Runs {@code exp} with a bar over all its rounds and its log lines on {@code err}. */
     static Experiment.Result execute(Experiment exp, boolean quiet, PrintWriter err) throws IOException {
@@ -55,8 +54,10 @@ public final class RunCommand implements Callable<Integer> {
 
                 @Override
                 public void log(String line) {
-                    err.println(line);
-                    err.flush();
+                    bar.above(() -> { // on a terminal: above the progress line, not after it
+                        err.println(line);
+                        err.flush();
+                    });
                 }
             });
         }
@@ -74,14 +75,16 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        backend.checkName();
         Experiment exp;
         try {
-            exp = Experiment.fromYaml(config, sets).onBackend(Backends.byName(backend));
+            exp = Experiment.fromYaml(config, sets);
             checkFiles(exp.config());
         } catch (IOException | IllegalArgumentException | IllegalStateException e) { // ExperimentConfigException names the file itself
             throw UserError.of(e);
         }
         OutputFolder.writable(exp.config().output(), "output");
+        exp.onBackend(backend.backend()); // after the input checks: a bad input is not preceded by "[backend] auto selected"
         Experiment.Result r = execute(exp, quiet, err);
         out.println("report: " + r.report());
         out.flush();

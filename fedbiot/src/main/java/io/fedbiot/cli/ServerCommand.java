@@ -1,5 +1,6 @@
 package io.fedbiot.cli;
 
+import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.flight.Endpoint;
 import io.fedbiot.flight.FederationServer;
 import io.fedbiot.flight.ServerOptions;
@@ -12,6 +13,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +83,7 @@ public final class ServerCommand implements Callable<Integer> {
             opts = new ServerOptions(at.host(), at.port(), minClients, seconds(quorumWait), seconds(deadline),
                     Duration.ofSeconds(1), seconds(live), tlsCert, tlsKey, maxUploadMiB);
             cfg = ExperimentConfig.load(config, sets);
+            checkFiles(cfg);
             table = TokenTable.load(tokens);
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
@@ -94,6 +98,14 @@ public final class ServerCommand implements Callable<Integer> {
         out.println("adapter: " + state.resolve("adapter"));
         out.flush();
         return 0;
+    }
+
+    /** The model and public data the server reads exist (the clients' data is theirs): before the state folder is touched. */
+    static void checkFiles(ExperimentConfig cfg) throws IOException {
+        Checkpoint.detect(cfg.model());
+        if (cfg.tokenizer() != null && !Files.isRegularFile(cfg.tokenizer())) throw new NoSuchFileException(cfg.tokenizer().toString());
+        var pub = cfg.data().publicSet();
+        if (pub != null && pub.path() != null && !Files.isRegularFile(pub.path())) throw new NoSuchFileException(pub.path().toString());
     }
 
     private static Duration seconds(double s) {

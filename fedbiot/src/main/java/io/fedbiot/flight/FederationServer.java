@@ -24,6 +24,7 @@ import io.fedbiot.report.RoundArrow;
 import io.fedbiot.report.RoundCsv;
 import io.fedbiot.report.RoundRecord;
 import io.fedbiot.report.RunFolder;
+import io.fedbiot.report.StatusFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,6 +71,14 @@ public final class FederationServer {
         if (Files.isDirectory(stateDir)) RunFolder.deleteTemporaries(stateDir); // a killed server's half-written files
         ServerState state = ServerState.load(stateDir); // a damaged file fails here, before the model loads
         Files.createDirectories(stateDir);
+        try (StatusFile status = StatusFile.start(stateDir)) { // running, then finished, failed or interrupted
+            Result r = serve(exp, state, status);
+            status.finished();
+            return r;
+        }
+    }
+
+    private Result serve(Experiment exp, ServerState state, StatusFile status) throws IOException {
         try (Checkpoint ck = Checkpoint.load(cfg.model())) {
             LlamaWeights base = ck.weights();
             RunPlan plan = plan(base.config());
@@ -132,6 +141,7 @@ public final class FederationServer {
                         ClientCsv.write(stateDir.resolve("clients.csv"), clientRecords(method.label(), seed, metrics));
                         log.accept("round " + t + " done: " + st.included().length + " updates, client loss "
                                 + String.format("%.4f", st.clientLoss()) + ", state saved");
+                        status.round(method.label(), t);
                         bar.step();
                     }
                 }

@@ -104,9 +104,13 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
 
     /** The plan of a valid config (Experiment checks it) for a model with {@code model}'s layers. */
     public static RunPlan resolve(ExperimentConfig cfg, LlamaConfig model) {
-        if (cfg.data().maxLen() > model.maxSeqLen()) // rope tables and caches end at the context: checked before any data or training
-            throw new ExperimentConfigException(String.valueOf(cfg.model()), List.of("data.max_len: " + cfg.data().maxLen()
-                    + " is above the model's context length " + model.maxSeqLen() + "; set data.max_len <= " + model.maxSeqLen()));
+        // Rope tables and caches end at the context: checked before any data or training.
+        List<String> tooLong = new ArrayList<>();
+        if (cfg.data().maxLen() > model.maxSeqLen()) tooLong.add("data.max_len: " + cfg.data().maxLen()
+                + " is above the model's context length " + model.maxSeqLen() + "; set data.max_len <= " + model.maxSeqLen());
+        if (cfg.seqLen() > model.maxSeqLen()) tooLong.add("seq_len: " + cfg.seqLen()
+                + " is above the model's context length " + model.maxSeqLen() + "; set seq_len <= " + model.maxSeqLen());
+        if (!tooLong.isEmpty()) throw new ExperimentConfigException(String.valueOf(cfg.model()), tooLong);
         long seed0 = cfg.seeds().get(0); // the data's cuts and partition follow the first seed on every run
         var lc = cfg.lora();
         EnumSet<LoraTarget> targets = EnumSet.noneOf(LoraTarget.class);

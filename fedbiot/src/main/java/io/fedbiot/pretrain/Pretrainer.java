@@ -107,7 +107,7 @@ public final class Pretrainer implements AutoCloseable {
         int[] in = new int[B * T], out = new int[B * T];
         int every = Math.max(1, s.steps() / 10);
         long t0 = System.nanoTime();
-        try (Progress bar = Progress.start("pretrain", s.steps(), quiet)) {
+        try (Progress bar = Progress.start("pretrain", "steps", s.steps(), quiet)) {
             for (int step = 0; step < s.steps(); step++) {
                 for (int b = 0; b < B; b++) {
                     int at = rng.nextInt(stream.length - T);

@@ -85,6 +85,37 @@ class InputChecksTest {
         r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("client", "--server", "localhost:1", "--token-file",
                 token.toString(), "--data", data.toString(), "--tokenizer", st.toString()));
         assertUserError(r, "client", st + " is a safetensors file");
+        r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("client", "--server", "localhost:1", "--token-file",
+                token.toString(), "--data", data.toString(), "--tokenizer", model("tok512.bin").toString(), "--format", "csv"));
+        assertUserError(r, "client", "--format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, tasks");
+        assertTrue(run("client", "--help").out().contains("gsm8k | dolly | alpaca | codealpaca | tasks"));
+    }
+
+    @Test
+    void serverChecksTheModelAndPublicFileBeforeTouchingItsState() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path tokens = Files.writeString(tmp.resolve("tokens.txt"), "alice alice-0123456789abcdef\n");
+        Path state = tmp.resolve("state");
+        Path missing = tmp.resolve("none.json");
+        assertUserError(run("server", "--quiet", "--config", config(model("stories260K.bin").toString(), data.toString()).toString(),
+                "--set", "data.public.path=" + missing, "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens",
+                tokens.toString()), "server", "no such file: " + missing);
+        Path noModel = tmp.resolve("none.bin");
+        assertUserError(run("server", "--quiet", "--config", config(noModel.toString(), data.toString()).toString(),
+                "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", tokens.toString()), "server", "no such file: " + noModel);
+        Path st = model("hf-tiny-llama-random/model.safetensors");
+        assertUserError(run("server", "--quiet", "--config", config(st.toString(), data.toString()).toString(),
+                "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", tokens.toString()), "server", st + " is a safetensors file");
+        assertFalse(Files.exists(state), "the state folder is not made");
+    }
+
+    @Test
+    void runRefusesASeqLenAboveTheModelsContext() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path cfg = config(model("stories260K.bin").toString(), data.toString());
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "seq_len=1024"), "run",
+                "seq_len: 1024 is above the model's context length 512");
+        assertFalse(Files.exists(tmp.resolve("out/rounds.csv")), "no round ran");
     }
 
     @Test

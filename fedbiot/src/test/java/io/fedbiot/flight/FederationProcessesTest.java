@@ -1,6 +1,7 @@
 package io.fedbiot.flight;
 
 import io.fedbiot.method.FederatedRun;
+import io.fedbiot.report.RunStatus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +82,9 @@ class FederationProcessesTest {
             for (ChildJvm p : procs) p.close();
         }
         assertMatchesReference(tmp);
+        RunStatus status = RunStatus.read(tmp.resolve("state"));
+        assertEquals(RunStatus.FINISHED, status.state());
+        assertEquals(ROUNDS - 1, status.lastRound());
     }
 
     @Test
@@ -96,6 +100,9 @@ class FederationProcessesTest {
             first.kill();
             assertEquals(1, ServerState.load(tmp.resolve("state")).nextRound(), "the state holds the last completed round");
             assertEquals(List.of(0), rounds(tmp.resolve("state/rounds.csv")), "rounds.csv holds the finished round");
+            RunStatus killed = RunStatus.read(tmp.resolve("state"));
+            assertFalse(killed.liveElsewhere(), "kill -9: running, with no live process");
+            assertEquals("interrupted after round 0 of FedBiOT", killed.unfinishedNote());
             // the clients keep retrying the same address: restart there
             ChildJvm second = server(f, at);
             procs.add(second);

@@ -121,7 +121,8 @@ class ServerStateDamageTest {
         Files.writeString(state.resolve(ServerState.FILE), "{\n  \"run\" : \"x\",\n  \"nextRound\" : ");
         java.io.StringWriter out = new java.io.StringWriter(), err = new java.io.StringWriter();
         int code = io.fedbiot.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), "server", "--quiet",
-                "--config", f.config.toString(), "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", f.tokens.toString());
+                "--config", f.config.toString(), "--set", "data.public.path=" + dir.resolve("public.json"), // the server checks it first
+                "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", f.tokens.toString());
         assertEquals(2, code, err.toString());
         assertEquals("fedbiot server: " + state.resolve(ServerState.FILE) + ": truncated at line 3; delete the state folder to start over",
                 err.toString().strip());

@@ -146,4 +146,22 @@ class RunPlanTest {
         assertEquals(applied(a, 64), applied(b, 64));
         assertEquals(applied(a, 64), applied(a, 64));
     }
+
+    @Test
+    void lengthsAboveTheModelsContextAreRefusedInBothRuntimesNamingBothNumbers() throws IOException {
+        for (String[] sets : new String[][]{{"seq_len=513"}, {"data.max_len=600"}, {"seq_len=1000", "data.max_len=700"}}) {
+            ExperimentConfig c = cfg(sets);
+            for (Exception e : List.of(assertThrows(ExperimentConfigException.class, () -> inProcess(c)),
+                    assertThrows(ExperimentConfigException.class, () -> flight(c)))) {
+                ExperimentConfigException x = (ExperimentConfigException) e;
+                assertEquals(sets.length, x.problems().size(), x.problems().toString());
+                for (String set : sets) {
+                    String key = set.substring(0, set.indexOf('=')), value = set.substring(set.indexOf('=') + 1);
+                    assertTrue(x.problems().stream().anyMatch(p -> p.startsWith(key + ": " + value + " is above the model's context length 512")),
+                            x.problems().toString());
+                }
+            }
+        }
+        assertEquals(512, inProcess(cfg("seq_len=512", "data.max_len=512")).data().maxLen(), "the context itself is allowed");
+    }
 }

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Finds backends by name: java, native (C kernels through FFM, optionally forced onto an ISA),
- * cuda (a GPU through JCuda and cuBLAS) and auto (the best available, logged once).
+ * cuda or its alias gpu (a GPU through JCuda and cuBLAS) and auto (the best available, logged once).
  */
 public final class Backends {
     private static volatile Backend java;
@@ -50,7 +50,7 @@ public final class Backends {
 
     /** Names accepted by {@link #byName}. */
     public static List<String> names() {
-        return List.of("java", "native", "native-avx512", "native-avx2", "native-generic", "cuda", "auto");
+        return List.of("java", "native", "native-avx512", "native-avx2", "native-generic", "cuda", "gpu", "auto");
     }
 
     /** A backend by its command-line name; {@code auto} is {@link #auto()}. */
@@ -61,7 +61,7 @@ public final class Backends {
             case "native-avx512" -> CpuBackend.of(Isa.AVX512).orElseThrow(() -> unavailable(name));
             case "native-avx2" -> CpuBackend.of(Isa.AVX2).orElseThrow(() -> unavailable(name));
             case "native-generic" -> CpuBackend.of(Isa.GENERIC).orElseThrow(() -> unavailable(name));
-            case "cuda" -> cuda();
+            case "cuda", "gpu" -> cuda(); // gpu: the name users type first
             case "auto" -> auto();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "'; available: " + names());
         };
