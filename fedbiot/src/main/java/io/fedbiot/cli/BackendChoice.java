@@ -5,6 +5,7 @@ import io.fedbiot.kernels.Backends;
 import picocli.CommandLine.Option;
 
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * {@code --backend NAME}, the one definition every command that computes mixes in (run, demo,
@@ -31,5 +32,20 @@ public class BackendChoice {
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new UserError("--backend " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The backend for a command that reads more input later (run): a named backend is resolved now, so
+     * an unavailable one is an error before any work; auto is resolved when first asked, so its
+     * "[backend] auto selected" line comes after the model and data are read and checked.
+     */
+    public Supplier<Backend> deferred() {
+        checkName();
+        if (!name.equalsIgnoreCase("auto")) {
+            Backend be = backend();
+            return () -> be;
+        }
+        Backend[] chosen = new Backend[1];
+        return () -> chosen[0] != null ? chosen[0] : (chosen[0] = backend());
     }
 }

@@ -84,7 +84,7 @@ public final class RunCommand implements Callable<Integer> {
             throw UserError.of(e);
         }
         OutputFolder.writable(exp.config().output(), "output");
-        exp.onBackend(backend.backend()); // after the input checks: a bad input is not preceded by "[backend] auto selected"
+        exp.onBackend(backend.deferred()); // auto is announced only once the model and data are read and checked
         Experiment.Result r = execute(exp, quiet, err);
         out.println("report: " + r.report());
         out.flush();

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -59,8 +60,8 @@ public final class Experiment {
     public static final String EXACT_MATCH = "exact_match";
 
     private final ExperimentConfig cfg;
-    /** Backend the model runs on; null keeps the backend the checkpoint was loaded on. */
-    private io.fedbiot.kernels.Backend backend;
+    /** Backend the model runs on, asked for once the inputs are read; null keeps the checkpoint's backend. */
+    private Supplier<io.fedbiot.kernels.Backend> backend;
 
     public Experiment(ExperimentConfig cfg) {
         List<String> problems = cfg.problems();
@@ -78,6 +79,14 @@ public final class Experiment {
 
     /** Runs the model on {@code be} (e.g. Backends.byName("native")); returns this. */
     public Experiment onBackend(io.fedbiot.kernels.Backend be) {
+        return onBackend(() -> be);
+    }
+
+    /**
+     * Runs the model on the backend {@code be} gives, asked for only after the checkpoint, tokenizer and
+     * datasets are read and checked: a damaged input is reported before any "[backend] auto selected" line.
+     */
+    public Experiment onBackend(Supplier<io.fedbiot.kernels.Backend> be) {
         this.backend = be;
         return this;
     }
@@ -85,8 +94,7 @@ public final class Experiment {
     public Result run(Listener listener) throws IOException {
         Listener l = listener != null ? listener : new Listener() {};
         try (Checkpoint ck = Checkpoint.load(cfg.model()); java.lang.foreign.Arena onBe = java.lang.foreign.Arena.ofShared()) {
-            LlamaWeights base = backend == null ? ck.weights() : ck.weights().on(backend, onBe);
-            RunPlan plan = plan(base.config());
+            RunPlan plan = plan(ck.weights().config());
             RunPlan.DataSettings ds = plan.data();
             Tokenizer tok = tokenizer(ck);
             var d = cfg.data();
@@ -107,6 +115,7 @@ public final class Experiment {
                 pubHeld = ps.heldOut();
             }
 
+            LlamaWeights base = backend == null ? ck.weights() : ck.weights().on(backend.get(), onBe);
             List<List<Batch>> evalClients = new ArrayList<>();
             for (int k = 0; k < held.size(); k++) evalClients.add(ds.batches(clientData, plan.eval().perClient(held.client(k), held.size())));
             // In-process, max_rows 0 has always meant no public evaluation (the Flight server takes all): kept as it was.

@@ -11,7 +11,8 @@ import java.util.function.LongSupplier;
  * Progress of rounds, steps or evaluation on stderr, one {@link ProgressLine}. Quiet is a no-op.
  * A daemon ticker draws it: on a terminal redrawn in place ({@code \r}) every 500 ms; without one
  * (CI, redirected stderr) a plain line every 10 s, only when something changed. The final state is
- * written exactly once, at close; the ticker never draws a finished count, so 100 % appears once.
+ * written exactly once, at close; the ticker never draws a finished count, so 100 % appears once. A
+ * display closed before it counted or drew anything writes nothing.
  *
  * <p>Our own rather than me.tongfei:progressbar, which printed 100 % twice (its last tick and its
  * close), glued the rate to the status message, and pulled in JLine to probe the terminal.
@@ -214,7 +215,7 @@ public final class Progress implements AutoCloseable {
         return out == null;
     }
 
-    /** Stops the ticker and writes the final state, once. */
+    /** Stops the ticker and writes the final state, once (nothing if it never counted or drew anything). */
     @Override
     public void close() {
         Thread t = ticker;
@@ -225,6 +226,8 @@ public final class Progress implements AutoCloseable {
                 return;
             }
             closed = true;
+            // Counted nothing and showed nothing (e.g. a run that failed on its input): stay silent.
+            if (done.get() == 0 && lastDrawn == null) return;
             out.line(line(done.get()).format(width));
         }
     }

@@ -48,6 +48,17 @@ class BackendAnnouncementTest {
         assertTrue(line.contains("a-file") && line.contains("expected a folder"), line);
     }
 
+    /** The header check passes; the damage shows only when the weights are read, still before the backend is chosen. */
+    @Test
+    void runWithATruncatedModel() throws Exception {
+        Path cut = tmp.resolve("cut.bin");
+        byte[] whole = Files.readAllBytes(model("stories260K.bin"));
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        String line = oneErrorLine(ChildCli.run(tmp, "run", "--config", QuietStderrTest.tinyConfig(tmp).toString(),
+                "--set", "model=" + cut), "run");
+        assertTrue(line.contains("cut.bin"), line);
+    }
+
     @Test
     void demoWithABadOverride() throws Exception {
         String line = oneErrorLine(ChildCli.run(tmp, "demo", "--quick", "--out", tmp.resolve("demo").toString(), "--set", "rounds=0"), "demo");

@@ -36,6 +36,19 @@ class ProgressTest {
         assertEquals(4, lines.size(), "nothing after close");
     }
 
+    /** A run that fails on its input before its first round: the error is the only line. */
+    @Test
+    void closedBeforeCountingOrDrawingItWritesNothing() {
+        Progress p = Progress.manual("rounds", "rounds", 4, clock::get, lines::add);
+        clock.addAndGet(SECOND);
+        p.close();
+        assertEquals(List.of(), lines);
+        Progress shown = Progress.manual("rounds", "rounds", 4, clock::get, lines::add);
+        shown.tick();
+        shown.close();
+        assertEquals(2, lines.size(), "once drawn, close writes the final state: " + lines);
+    }
+
     @Test
     void plainLinesOnlyWhenSomethingChanged() {
         Progress p = Progress.manual("steps", "steps", 10, clock::get, lines::add);
