@@ -165,7 +165,7 @@ public final class StudyDropoutCommand implements Callable<Integer> {
                             @Override
                             public void alignCall(Split split, int call, Alignment.Result r) {
                                 bar.step();
-                                bar.status(String.format(Locale.ROOT, " %s β=%.2f NMSE %.4f", split.method().label(), split.drop(), r.nmse()));
+                                bar.status(String.format(Locale.ROOT, "%s β=%.2f NMSE %.4f", split.method().label(), split.drop(), r.nmse()));
                             }
 
                             @Override

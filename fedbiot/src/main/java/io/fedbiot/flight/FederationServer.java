@@ -139,8 +139,9 @@ public final class FederationServer {
                         RoundCsv.write(stateDir.resolve("rounds.csv"), records);
                         RoundArrow.write(stateDir.resolve("rounds.arrow"), records);
                         ClientCsv.write(stateDir.resolve("clients.csv"), clientRecords(method.label(), seed, metrics));
-                        log.accept("round " + t + " done: " + st.included().length + " updates, client loss "
-                                + String.format("%.4f", st.clientLoss()) + ", state saved");
+                        String line = "round " + t + " done: " + st.included().length + " updates, client loss "
+                                + String.format("%.4f", st.clientLoss()) + ", state saved";
+                        bar.above(() -> log.accept(line)); // on a terminal: above the progress line
                         status.round(method.label(), t);
                         bar.step();
                     }

@@ -128,8 +128,10 @@ public final class Pretrainer implements AutoCloseable {
                 }
                 bar.step();
                 bar.status(String.format(Locale.ROOT, "loss %.4f", losses[step]));
-                if ((step + 1) % every == 0 || step == 0)
-                    log.accept(String.format(Locale.ROOT, "pretrain step %d/%d loss %.4f lr %.2e", step + 1, s.steps(), losses[step], s.lrAt(step)));
+                if ((step + 1) % every == 0 || step == 0) {
+                    String line = String.format(Locale.ROOT, "pretrain step %d/%d loss %.4f lr %.2e", step + 1, s.steps(), losses[step], s.lrAt(step));
+                    bar.above(() -> log.accept(line)); // on a terminal: above the progress line
+                }
             }
         } finally {
             targets.close();
