@@ -1,6 +1,5 @@
 package io.fedbiot.engine.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,41 +17,27 @@ public final class HfConfig {
 
     /** The config of {@code file}; q/k rows in HF layout, so {@link RopeStyle#HALF_SPLIT}. */
     public static LlamaConfig read(Path file) throws IOException {
-        JsonNode j;
-        try {
-            j = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new CheckpointFormatException(file + ": not valid JSON: " + e.getMessage(), e);
-        }
-        if (j == null || !j.isObject()) throw new CheckpointFormatException(file + ": not a JSON object");
-        String type = j.path("model_type").asText("llama");
+        JsonFiles j = JsonFiles.readObject(file); // parse errors name file, line and column; getters name the key
+        String type = j.text("model_type", "llama");
         if (!type.equals("llama"))
             throw new CheckpointFormatException(file + ": model_type '" + type + "' is not supported (only llama)");
         // Features our model does not implement would silently change results: refuse them.
-        if (j.path("attention_bias").asBoolean(false) || j.path("mlp_bias").asBoolean(false))
+        if (j.bool("attention_bias", false) || j.bool("mlp_bias", false))
             throw new CheckpointFormatException(file + ": attention_bias/mlp_bias are not supported");
-        if (j.hasNonNull("rope_scaling"))
+        if (j.get("rope_scaling") != null)
             throw new CheckpointFormatException(file + ": rope_scaling " + j.get("rope_scaling") + " is not supported");
-        int dim = req(j, file, "hidden_size"), heads = req(j, file, "num_attention_heads");
-        if (j.hasNonNull("head_dim") && heads > 0 && j.get("head_dim").asInt() * heads != dim)
+        int dim = j.requireInt("hidden_size"), heads = j.requireInt("num_attention_heads");
+        if (j.get("head_dim") != null && heads > 0 && j.requireInt("head_dim") * heads != dim)
             throw new CheckpointFormatException(file + ": head_dim " + j.get("head_dim") + " × " + heads
                     + " heads != hidden_size " + dim + " is not supported");
         try {
-            return new LlamaConfig(dim, req(j, file, "intermediate_size"), req(j, file, "num_hidden_layers"), heads,
-                    j.hasNonNull("num_key_value_heads") ? j.get("num_key_value_heads").asInt() : heads,
-                    req(j, file, "vocab_size"), j.path("max_position_embeddings").asInt(2048),
-                    (float) j.path("rope_theta").asDouble(10000), (float) j.path("rms_norm_eps").asDouble(1e-6),
-                    j.path("tie_word_embeddings").asBoolean(false), RopeStyle.HALF_SPLIT);
+            return new LlamaConfig(dim, j.requireInt("intermediate_size"), j.requireInt("num_hidden_layers"), heads,
+                    j.integer("num_key_value_heads", heads), j.requireInt("vocab_size"), j.integer("max_position_embeddings", 2048),
+                    (float) j.number("rope_theta", 10000), (float) j.number("rms_norm_eps", 1e-6),
+                    j.bool("tie_word_embeddings", false), RopeStyle.HALF_SPLIT);
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(file + ": " + e.getMessage(), e);
         }
-    }
-
-    private static int req(JsonNode j, Path file, String key) throws CheckpointFormatException {
-        JsonNode v = j.get(key);
-        if (v == null || !v.canConvertToInt())
-            throw new CheckpointFormatException(file + ": missing or non-integer '" + key + "'");
-        return v.asInt();
     }
 
     /** config.json text for {@code c} (its tensors stored in HF layout, F32). */

@@ -61,6 +61,10 @@ final class JsonFiles {
         return v.intValue();
     }
 
+    int integer(String key, int absent) throws CheckpointFormatException {
+        return get(key) == null ? absent : requireInt(key);
+    }
+
     double requireNumber(String key) throws CheckpointFormatException {
         JsonNode v = get(key);
         if (v == null || !v.isNumber() || !Double.isFinite(v.doubleValue())) throw bad(key, "must be a finite number");

@@ -91,6 +91,20 @@ class BadInputTest {
         assertMentions(failure(dir), "model.safetensors", "mlp.gate_proj.weight", "[176, 64]", "[128, 64]");
     }
 
+    /** config.json: a wrong-typed key is named with what was expected (not read as 0); a parse error gives line and column. */
+    @Test
+    void configJsonNamesTheKeyOrThePlace(@TempDir Path tmp) throws Exception {
+        Path dir = hfCopy(tmp, h -> {});
+        Path cfg = dir.resolve("config.json");
+        String good = Files.readString(cfg);
+        Files.writeString(cfg, good.replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": \"two\""));
+        assertMentions(failure(dir), "config.json", "'num_key_value_heads'", "must be an integer", "\"two\"");
+        Files.writeString(cfg, good.replace("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": \"no\""));
+        assertMentions(failure(dir), "config.json", "'tie_word_embeddings'", "true or false");
+        Files.writeString(cfg, "{\n  \"hidden_size\": 64,\n  \"vocab_size\" 512\n}\n");
+        assertMentions(failure(dir), "config.json", "not valid JSON", "line 3");
+    }
+
     @Test
     void unsupportedDtypes(@TempDir Path tmp) throws Exception {
         for (String dtype : new String[]{"I8", "F64"}) {
