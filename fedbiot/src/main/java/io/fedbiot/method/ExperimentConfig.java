@@ -41,7 +41,7 @@ import java.util.Map;
  * @param betas                  AdamW (β1, β2)
  * @param weightDecay            AdamW weight decay
  * @param batchSize              samples per optimizer step (clients and alignment)
- * @param seqLen                 tokens per padded training sequence
+ * @param seqLen                 checked against the model's context but not read (ALGORITHM.md §10.2)
  * @param seeds                  one run per seed and method
  * @param evalEvery              evaluate and checkpoint every this many rounds (and after the last)
  * @param eval                   evaluation options
