@@ -151,6 +151,8 @@ public final class Experiment {
                     throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
                 try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
                         publicSource, evalData)) {
+                    if (cfg.secureAggregation())
+                        run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                     if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
                     Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
                     run.run(st -> {
