@@ -165,7 +165,8 @@ public final class FederatedRun implements AutoCloseable {
     /**
      * Round t: alignment (FedBiOT, t > 0), sampling among the clients the transport has, local
      * training, FedAvg over the updates that came back (a transport may leave out clients that
-     * failed; none back leaves the adapter as it was), evaluation when due.
+     * failed; none back leaves the adapter as it was; with secure aggregation on, the same mean
+     * through {@link SecureFedAvg}, whose message bytes are then the round's), evaluation when due.
      */
     public RoundStats round(int t) {
         long t0 = System.nanoTime();

@@ -34,9 +34,11 @@ public final class SecureFedAvg {
      * @param survivors   the clients whose inputs are in the mean (ascending)
      * @param bytesUp     all client → server payload bytes of the round
      * @param bytesDown   all server → client payload bytes of the round
+     * @param seconds     the whole round, every client's work included (one thread)
+     * @param serverSeconds the server's share of it (checks, relaying, unmasking)
      */
     public record Result(float[] mean, long totalWeight, int[] survivors, List<SecAggRejected> rejections,
-                         long bytesUp, long bytesDown, double seconds) {}
+                         long bytesUp, long bytesDown, double seconds, double serverSeconds) {}
 
     private SecureFedAvg() {}
 
@@ -66,52 +68,64 @@ public final class SecureFedAvg {
             byId.put(in.client(), in);
         }
         long up = 0, down = 0;
+        long[] clock = {0}; // nanoseconds in the server
         List<Integer> alive = new ArrayList<>();
         for (int id : ids) {
             ClientMessage m = clients.get(id).advertise();
             up += m.bytes();
-            if (accepted(server, m)) alive.add(id);
+            if (accepted(server, m, clock)) alive.add(id);
         }
+        long s0 = System.nanoTime();
         ServerMessage.KeyBook book = server.keyBook();
+        clock[0] += System.nanoTime() - s0;
         List<Integer> next = new ArrayList<>();
         for (int id : alive) {
             down += book.bytes();
             ClientMessage m = clients.get(id).shareKeys(book);
             up += m.bytes();
-            if (accepted(server, m)) next.add(id);
+            if (accepted(server, m, clock)) next.add(id);
         }
         alive = next;
         next = new ArrayList<>();
         for (int id : alive) {
             if (drop.afterShareKeys().contains(id)) continue;
+            s0 = System.nanoTime();
             ServerMessage.Relayed r = server.relay(id);
+            clock[0] += System.nanoTime() - s0;
             down += r.bytes();
             Input in = byId.get(id);
             ClientMessage m = clients.get(id).maskedInput(r, in.values(), in.weight());
             up += m.bytes();
-            if (accepted(server, m)) next.add(id);
+            if (accepted(server, m, clock)) next.add(id);
         }
         alive = next;
+        s0 = System.nanoTime();
         ServerMessage.UnmaskRequest req = server.unmaskRequest();
+        clock[0] += System.nanoTime() - s0;
         for (int id : alive) {
             if (drop.afterUpload().contains(id)) continue;
             down += req.bytes();
             ClientMessage m = clients.get(id).unmask(req);
             up += m.bytes();
-            accepted(server, m);
+            accepted(server, m, clock);
         }
+        s0 = System.nanoTime();
         long[] sum = server.result();
+        clock[0] += System.nanoTime() - s0;
         FixedPoint fp = p.fixedPoint();
         return new Result(fp.decodeMean(sum), fp.totalWeight(sum), server.survivors(), server.rejections(), up, down,
-                (System.nanoTime() - t0) / 1e9);
+                (System.nanoTime() - t0) / 1e9, clock[0] / 1e9);
     }
 
-    private static boolean accepted(SecAggServer server, ClientMessage m) {
+    private static boolean accepted(SecAggServer server, ClientMessage m, long[] clock) {
+        long s0 = System.nanoTime();
         try {
             server.receive(m);
             return true;
         } catch (SecAggRejected r) {
             return false; // recorded by the server; the round goes on without this message
+        } finally {
+            clock[0] += System.nanoTime() - s0;
         }
     }
 }
