@@ -1,0 +1,66 @@
+package io.fedbiot.cli;
+
+import io.fedbiot.engine.io.Checkpoint;
+import io.fedbiot.engine.io.PeftAdapter;
+import io.fedbiot.kernels.Backends;
+import io.fedbiot.report.RoundCsv;
+import io.fedbiot.report.RoundRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.fedbiot.cli.CliRun.Result;
+import static io.fedbiot.cli.CliRun.run;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** bin/fedbiot run with secure_aggregation on and off, same seed: the same run within the fixed-point precision. */
+class SecureRunCommandTest {
+    @TempDir
+    Path tmp;
+
+    private List<RoundRecord> runWith(boolean secure) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String s = CliRun.shared().toString();
+        Path out = tmp.resolve(secure ? "secure" : "plain");
+        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
+                "--set", "model=" + s + "/data/models/stories260K.bin",
+                "--set", "tokenizer=" + s + "/data/models/tok512.bin",
+                "--set", "data.client.path=" + s + "/data/datasets/gsm8k/test.jsonl",
+                "--set", "data.public.path=" + s + "/data/datasets/alpaca/alpaca_small.json",
+                "--set", "data.max_len=400", "--set", "data.cache=" + tmp.resolve("cache"),
+                "--set", "methods=[fedbiot]", "--set", "partition.clients=4", "--set", "seq_len=256",
+                "--set", "rounds=2", "--set", "local_steps=2", "--set", "align_steps=1", "--set", "prealign_rounds=1",
+                "--set", "batch_size=2", "--set", "eval_every=2", "--set", "seeds=[3]", "--set", "eval.max_rows=4",
+                "--set", "eval.gsm8k_exact_match=false", "--set", "secure_aggregation=" + secure, "--set", "output=" + out);
+        assertEquals(0, r.code(), r.err());
+        return RoundCsv.read(out.resolve("rounds.csv"));
+    }
+
+    @Test
+    void secureAggregationGivesTheSameRunWithinThePrecision() throws Exception {
+        List<RoundRecord> plain = runWith(false), secure = runWith(true);
+        assertEquals(2, secure.size());
+        for (int t = 0; t < 2; t++) {
+            assertEquals(plain.get(t).trainLoss(), secure.get(t).trainLoss(), 1e-5, "round " + t);
+            assertTrue(secure.get(t).bytesUp() > 2 * plain.get(t).bytesUp(), "8-byte ring elements and the protocol's messages");
+        }
+        String key = "AdapFu/client_loss";
+        assertEquals(plain.get(1).metric(key), secure.get(1).metric(key), 1e-5);
+        try (Checkpoint ck = Checkpoint.load(CliRun.model("stories260K.bin")); Arena arena = Arena.ofConfined()) {
+            var mc = ck.weights().config();
+            float[] a = PeftAdapter.load(tmp.resolve("plain/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            float[] b = PeftAdapter.load(tmp.resolve("secure/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            assertEquals(a.length, b.length);
+            double worst = 0, size = 0;
+            for (int j = 0; j < a.length; j++) {
+                worst = Math.max(worst, Math.abs(a[j] - b[j]));
+                size = Math.max(size, Math.abs(a[j]));
+            }
+            // Two aggregations off by at most 2^-25 each, carried through two local steps.
+            assertTrue(worst < 1e-6 && size > 1e-3, "worst adapter difference " + worst + " (largest value " + size + ")");
+        }
+    }
+}
