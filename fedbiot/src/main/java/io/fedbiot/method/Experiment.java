@@ -105,6 +105,10 @@ public final class Experiment {
             Partition train = plan.partition().apply(clientData, cs.train());
             Partition held = plan.partition().apply(clientData, cs.heldOut());
             l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
+            Integer sample = cfg.partition().sample();
+            List<String> secure = cfg.secureAggregationProblems(sample == null ? train.size() : Math.min(sample, train.size()),
+                    "the partition of " + d.client().path() + " (" + train.size() + " clients)");
+            if (!secure.isEmpty()) throw new ExperimentConfigException(String.valueOf(d.client().path()), secure); // before any training
 
             TokenizedDataset pub = null;
             int[] pubTrain = null, pubHeld = new int[0];

@@ -283,13 +283,26 @@ public record ExperimentConfig(
         if (t != 0 && t < 2) p.add("secure_aggregation_threshold: must be 0 (a majority of each round's clients) or >= 2, got " + t);
         if (bits < FixedPoint.MIN_FRACTION_BITS || bits > FixedPoint.MAX_FRACTION_BITS)
             p.add("secure_aggregation_precision_bits: must be in [" + FixedPoint.MIN_FRACTION_BITS + ", " + FixedPoint.MAX_FRACTION_BITS + "], got " + bits);
+        if (!secureAggregation) return;
+        if (methods.contains(Method.OFFSITE_TUNING))
+            p.add("secure_aggregation: offsite-tuning trains one client holding all the data, so there is no sum to hide an update in; "
+                    + "remove it from methods or set secure_aggregation to false");
         Integer perRound = partition.sample() != null ? partition.sample() : partition.clients();
-        if (!secureAggregation || perRound == null) return;
-        String key = partition.sample() != null ? "partition.sample" : "partition.clients";
-        if (perRound < 2) p.add("secure_aggregation: needs at least 2 clients per round, " + key + " is " + perRound);
-        else if (t > perRound) p.add("secure_aggregation_threshold: " + t + " is more than the " + perRound + " clients per round (" + key + ")");
-        else if (bits >= FixedPoint.MIN_FRACTION_BITS && bits <= FixedPoint.MAX_FRACTION_BITS && FixedPoint.problem(bits, perRound) != null)
-            p.add("secure_aggregation_precision_bits: " + FixedPoint.problem(bits, perRound));
+        if (perRound != null) p.addAll(secureAggregationProblems(perRound, partition.sample() != null ? "partition.sample" : "partition.clients"));
+    }
+
+    /**
+     * With secure_aggregation on, what {@code perRound} clients per round rule out ({@code source}
+     * says where that number comes from); empty when it is off or they fit.
+     */
+    public List<String> secureAggregationProblems(int perRound, String source) {
+        List<String> p = new ArrayList<>();
+        int t = secureAggregationThreshold, bits = secureAggregationPrecisionBits;
+        if (!secureAggregation || (t != 0 && t < 2) || bits < FixedPoint.MIN_FRACTION_BITS || bits > FixedPoint.MAX_FRACTION_BITS) return p;
+        if (perRound < 2) p.add("secure_aggregation: needs at least 2 clients per round, " + source + " is " + perRound);
+        else if (t > perRound) p.add("secure_aggregation_threshold: " + t + " is more than the " + perRound + " clients per round (" + source + ")");
+        else if (FixedPoint.problem(bits, perRound) != null) p.add("secure_aggregation_precision_bits: " + FixedPoint.problem(bits, perRound));
+        return p;
     }
 
     /** The split each method uses for a model of {@code layers} layers. */

@@ -63,4 +63,21 @@ class SecureRunCommandTest {
             assertTrue(worst < 1e-6 && size > 1e-3, "worst adapter difference " + worst + " (largest value " + size + ")");
         }
     }
+
+    @Test
+    void aPartitionWithTooFewClientsForTheThresholdIsRefusedBeforeTraining() throws Exception {
+        String s = CliRun.shared().toString();
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 6; i++) // two distinct answers: field:answer makes two clients
+            rows.append("{\"question\": \"Is ").append(i).append(" even?\", \"answer\": \"It is #### ").append(i % 2).append("\"}\n");
+        Path data = java.nio.file.Files.writeString(tmp.resolve("two-answers.jsonl"), rows);
+        Result r = run("run", "--quiet", "--config", Path.of("").toAbsolutePath().getParent().resolve("configs/example.yaml").toString(),
+                "--set", "model=" + s + "/data/models/stories260K.bin", "--set", "tokenizer=" + s + "/data/models/tok512.bin",
+                "--set", "data.client.path=" + data, "--set", "data.public.path=" + data, "--set", "data.public.format=gsm8k",
+                "--set", "data.cache=" + tmp.resolve("cache"), "--set", "methods=[fedlora]", "--set", "partition.by=field:answer",
+                "--set", "secure_aggregation=true", "--set", "secure_aggregation_threshold=3", "--set", "output=" + tmp.resolve("out"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("secure_aggregation_threshold: 3 is more than the 2 clients per round"), r.err());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("out/rounds.csv")), "no round ran");
+    }
 }

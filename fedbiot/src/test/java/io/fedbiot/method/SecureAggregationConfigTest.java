@@ -63,7 +63,9 @@ class SecureAggregationConfigTest {
         assertTrue(m.contains("secure_aggregation: needs at least 2 clients per round, partition.clients is 1"), m);
         m = fails("secure_aggregation=true", "partition.clients=1024", "secure_aggregation_precision_bits=40");
         assertTrue(m.contains("secure_aggregation_precision_bits: fixed-point with 40 fraction bits over 1024 clients leaves 13 integer bits"), m);
+        m = fails("secure_aggregation=true", "methods=[fedbiot, offsite-tuning]");
+        assertTrue(m.contains("secure_aggregation: offsite-tuning trains one client holding all the data"), m);
         // Off, the same partition is fine: the keys only bind when secure aggregation runs.
-        assertDoesNotThrow(() -> load("partition.clients=1", "secure_aggregation_threshold=5"));
+        assertDoesNotThrow(() -> load("partition.clients=1", "secure_aggregation_threshold=5", "methods=[offsite-tuning]"));
     }
 }
