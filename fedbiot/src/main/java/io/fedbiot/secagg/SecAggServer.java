@@ -35,7 +35,8 @@ public final class SecAggServer {
     private Stage stage = Stage.KEYS;
     private final Map<Integer, AdvertiseKeys> keys = new TreeMap<>();
     private final Map<Integer, ShareKeys> shares = new TreeMap<>();
-    private final Map<Integer, MaskedInput> inputs = new TreeMap<>();
+    private final Set<Integer> uploaded = new TreeSet<>(); // U3; their vectors are summed on arrival, not kept
+    private long[] sum;
     private final Map<Integer, Unmasking> unmasking = new TreeMap<>();
     private final List<SecAggRejected> rejected = new ArrayList<>();
 
@@ -69,7 +70,7 @@ public final class SecAggServer {
     }
 
     private void advertise(AdvertiseKeys a) {
-        expect(a, Stage.KEYS, "AdvertiseKeys", keys);
+        expect(a, Stage.KEYS, "AdvertiseKeys", keys.keySet());
         for (byte[] k : new byte[][]{a.encryptionKey(), a.maskKey()}) {
             try {
                 PairKeys.decodePublic(k);
@@ -91,7 +92,7 @@ public final class SecAggServer {
     }
 
     private void shareKeys(ShareKeys s) {
-        expect(s, Stage.SHARES, "ShareKeys", shares);
+        expect(s, Stage.SHARES, "ShareKeys", shares.keySet());
         if (!keys.containsKey(s.sender())) throw reject(s, "client " + s.sender() + " is not in the key book");
         Set<Integer> want = new TreeSet<>(keys.keySet());
         want.remove(s.sender());
@@ -116,26 +117,29 @@ public final class SecAggServer {
 
     private void maskedInput(MaskedInput y) {
         if (stage == Stage.SHARES) close(Stage.SHARES, shares.size(), "clients shared keys");
-        expect(y, Stage.INPUTS, "MaskedInput", inputs);
+        expect(y, Stage.INPUTS, "MaskedInput", uploaded);
         if (!shares.containsKey(y.sender())) throw reject(y, "client " + y.sender() + " did not share keys");
         if (y.masked() == null || y.masked().length != length)
             throw reject(y, "masked input of " + (y.masked() == null ? "no" : y.masked().length) + " elements, expected " + length);
-        inputs.put(y.sender(), y);
+        if (sum == null) sum = new long[length];
+        long[] v = y.masked();
+        for (int j = 0; j < length; j++) sum[j] += v[j];
+        uploaded.add(y.sender());
     }
 
     /** Closes stage 2: the survivors U3, whose inputs will be summed. */
     public UnmaskRequest unmaskRequest() {
-        close(Stage.INPUTS, inputs.size(), "masked inputs arrived");
-        return new UnmaskRequest(p.round(), inputs.keySet().stream().mapToInt(Integer::intValue).toArray());
+        close(Stage.INPUTS, uploaded.size(), "masked inputs arrived");
+        return new UnmaskRequest(p.round(), uploaded.stream().mapToInt(Integer::intValue).toArray());
     }
 
     private void unmask(Unmasking u) {
-        expect(u, Stage.UNMASK, "Unmasking", unmasking);
-        if (!inputs.containsKey(u.sender())) throw reject(u, "client " + u.sender() + " is not a survivor");
+        expect(u, Stage.UNMASK, "Unmasking", unmasking.keySet());
+        if (!uploaded.contains(u.sender())) throw reject(u, "client " + u.sender() + " is not a survivor");
         for (int v : u.seedShares().keySet())
-            if (!inputs.containsKey(v)) throw reject(u, "a self-mask share of client " + v + ", who is not a survivor");
+            if (!uploaded.contains(v)) throw reject(u, "a self-mask share of client " + v + ", who is not a survivor");
         for (int v : u.keyShares().keySet())
-            if (!shares.containsKey(v) || inputs.containsKey(v)) throw reject(u, "a mask-key share of client " + v + ", who did not drop out");
+            if (!shares.containsKey(v) || uploaded.contains(v)) throw reject(u, "a mask-key share of client " + v + ", who did not drop out");
         for (Map<Integer, byte[]> m : List.of(u.seedShares(), u.keyShares()))
             for (Map.Entry<Integer, byte[]> e : m.entrySet()) {
                 Shamir.Share s;
@@ -156,13 +160,11 @@ public final class SecAggServer {
      */
     public long[] result() {
         close(Stage.UNMASK, unmasking.size(), "survivors sent unmasking shares; refusing to unmask");
-        long[] sum = new long[length];
-        for (MaskedInput y : inputs.values()) for (int j = 0; j < length; j++) sum[j] += y.masked()[j];
-        for (int v : inputs.keySet()) Masks.add(sum, reconstruct(v, true), -1);
+        for (int v : uploaded) Masks.add(sum, reconstruct(v, true), -1);
         for (int u : shares.keySet()) {
-            if (inputs.containsKey(u)) continue;
+            if (uploaded.contains(u)) continue;
             PrivateKey su = PairKeys.fromScalar(reconstruct(u, false));
-            for (int v : inputs.keySet()) {
+            for (int v : uploaded) {
                 PublicKey pv = PairKeys.decodePublic(keys.get(v).maskKey());
                 // v added pairSign(v, u) · PRG(s_vu); take it back out.
                 Masks.add(sum, PairKeys.derive(su, pv, PairKeys.Purpose.MASK, p.round(), u, v), -Masks.pairSign(v, u));
@@ -173,7 +175,7 @@ public final class SecAggServer {
 
     /** The survivors whose inputs the sum holds (U3), after {@link #unmaskRequest}. */
     public int[] survivors() {
-        return inputs.keySet().stream().mapToInt(Integer::intValue).toArray();
+        return uploaded.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private byte[] reconstruct(int owner, boolean seed) {
@@ -188,10 +190,10 @@ public final class SecAggServer {
         return Shamir.combine(got, p.threshold());
     }
 
-    private void expect(ClientMessage m, Stage at, String what, Map<Integer, ?> seen) {
+    private void expect(ClientMessage m, Stage at, String what, Set<Integer> seen) {
         if (stage.ordinal() < at.ordinal()) throw reject(m, what + " before its stage (server at " + stage + ")");
         if (stage.ordinal() > at.ordinal()) throw reject(m, what + " after its stage closed (server at " + stage + ")");
-        if (seen.containsKey(m.sender())) throw reject(m, "replayed " + what + ": client " + m.sender() + " already sent one this round");
+        if (seen.contains(m.sender())) throw reject(m, "replayed " + what + ": client " + m.sender() + " already sent one this round");
     }
 
     private void close(Stage at, int count, String what) {
