@@ -13,6 +13,7 @@ import io.fedbiot.method.BatchSource;
 import io.fedbiot.method.EnvironmentProbe;
 import io.fedbiot.method.Experiment;
 import io.fedbiot.method.ExperimentConfig;
+import io.fedbiot.method.ExperimentConfigException;
 import io.fedbiot.method.FederatedRun;
 import io.fedbiot.method.Method;
 import io.fedbiot.method.RunPlan;
@@ -64,6 +65,7 @@ public final class FederationServer {
     }
 
     public Result run() throws IOException {
+        refuseSecureAggregation(cfg, "the config");
         Experiment exp = new Experiment(cfg); // checks the config; its tokenizer lookup
         // Before any work: a resume must use the config the state was started with.
         if (Files.isRegularFile(stateDir.resolve(ServerState.FILE))) StartConfig.checkSame(stateDir, cfg);
@@ -76,6 +78,13 @@ public final class FederationServer {
             status.finished();
             return r;
         }
+    }
+
+    /** secure_aggregation has no Flight wiring yet: refused before any work (an ExperimentConfigException, exit 2). */
+    public static void refuseSecureAggregation(ExperimentConfig cfg, String source) {
+        if (cfg.secureAggregation())
+            throw new ExperimentConfigException(source, List.of("secure_aggregation: is in-process only for now (bin/fedbiot run); "
+                    + "set it to false for the Flight server"));
     }
 
     private Result serve(Experiment exp, ServerState state, StatusFile status) throws IOException {

@@ -105,6 +105,10 @@ public final class Experiment {
             Partition train = plan.partition().apply(clientData, cs.train());
             Partition held = plan.partition().apply(clientData, cs.heldOut());
             l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
+            Integer sample = cfg.partition().sample();
+            List<String> secure = cfg.secureAggregationProblems(sample == null ? train.size() : Math.min(sample, train.size()),
+                    "the partition of " + d.client().path() + " (" + train.size() + " clients)");
+            if (!secure.isEmpty()) throw new ExperimentConfigException(String.valueOf(d.client().path()), secure); // before any training
 
             TokenizedDataset pub = null;
             int[] pubTrain = null, pubHeld = new int[0];
@@ -151,6 +155,8 @@ public final class Experiment {
                     throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
                 try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
                         publicSource, evalData)) {
+                    if (cfg.secureAggregation())
+                        run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                     if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
                     Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
                     run.run(st -> {

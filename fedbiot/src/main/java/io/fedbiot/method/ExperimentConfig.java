@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fedbiot.data.BadRowPolicy;
 import io.fedbiot.data.DataFormat;
 import io.fedbiot.engine.model.LoraTarget;
+import io.fedbiot.secagg.FixedPoint;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.io.IOException;
@@ -47,6 +48,9 @@ import java.util.Map;
  * @param eval                   evaluation options
  * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
  * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)
+ * @param secureAggregation      aggregate through pairwise-masked secure aggregation (docs/SECURE_AGGREGATION.md), in-process only for now
+ * @param secureAggregationThreshold     Shamir threshold t (each round tolerates n − t dropouts); 0: a majority, ⌊n/2⌋ + 1
+ * @param secureAggregationPrecisionBits fixed-point fraction bits of the masked update
  * @param output                 run directory: records, checkpoints, report
  */
 public record ExperimentConfig(
@@ -75,6 +79,9 @@ public record ExperimentConfig(
         Eval eval,
         boolean layerwiseNmse,
         boolean maskPaddingInAlignment,
+        boolean secureAggregation,
+        int secureAggregationThreshold,
+        int secureAggregationPrecisionBits,
         Path output) {
 
     /** The modules LoRA may target (ALGORITHM.md §3). */
@@ -199,6 +206,7 @@ public record ExperimentConfig(
                 50,
                 new Eval(0.1, 200, true, 256),
                 false, true,
+                false, 0, 24,
                 Path.of("runs"));
     }
 
@@ -264,7 +272,36 @@ public record ExperimentConfig(
             p.add("eval.heldout_fraction: must be in (0, 1), got " + eval.heldoutFraction());
         atLeast(p, "eval.max_rows", eval.maxRows(), 0);
         atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
+        secureAggregationProblems(p);
         if (output == null) p.add("output: required, the run directory");
+        return p;
+    }
+
+    /** The threshold and precision keys always; with secure_aggregation on, also against the clients per round when known. */
+    private void secureAggregationProblems(List<String> p) {
+        int t = secureAggregationThreshold, bits = secureAggregationPrecisionBits;
+        if (t != 0 && t < 2) p.add("secure_aggregation_threshold: must be 0 (a majority of each round's clients) or >= 2, got " + t);
+        if (bits < FixedPoint.MIN_FRACTION_BITS || bits > FixedPoint.MAX_FRACTION_BITS)
+            p.add("secure_aggregation_precision_bits: must be in [" + FixedPoint.MIN_FRACTION_BITS + ", " + FixedPoint.MAX_FRACTION_BITS + "], got " + bits);
+        if (!secureAggregation) return;
+        if (methods.contains(Method.OFFSITE_TUNING))
+            p.add("secure_aggregation: offsite-tuning trains one client holding all the data, so there is no sum to hide an update in; "
+                    + "remove it from methods or set secure_aggregation to false");
+        Integer perRound = partition.sample() != null ? partition.sample() : partition.clients();
+        if (perRound != null) p.addAll(secureAggregationProblems(perRound, partition.sample() != null ? "partition.sample" : "partition.clients"));
+    }
+
+    /**
+     * With secure_aggregation on, what {@code perRound} clients per round rule out ({@code source}
+     * says where that number comes from); empty when it is off or they fit.
+     */
+    public List<String> secureAggregationProblems(int perRound, String source) {
+        List<String> p = new ArrayList<>();
+        int t = secureAggregationThreshold, bits = secureAggregationPrecisionBits;
+        if (!secureAggregation || (t != 0 && t < 2) || bits < FixedPoint.MIN_FRACTION_BITS || bits > FixedPoint.MAX_FRACTION_BITS) return p;
+        if (perRound < 2) p.add("secure_aggregation: needs at least 2 clients per round, " + source + " is " + perRound);
+        else if (t > perRound) p.add("secure_aggregation_threshold: " + t + " is more than the " + perRound + " clients per round (" + source + ")");
+        else if (FixedPoint.problem(bits, perRound) != null) p.add("secure_aggregation_precision_bits: " + FixedPoint.problem(bits, perRound));
         return p;
     }
 

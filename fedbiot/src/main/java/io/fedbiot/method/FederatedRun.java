@@ -8,6 +8,7 @@ import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.model.LoraConfig;
 import io.fedbiot.engine.model.LoraSet;
 import io.fedbiot.kernels.Backend;
+import io.fedbiot.secagg.SecureFedAvg;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -98,6 +99,10 @@ public final class FederatedRun implements AutoCloseable {
     private final DrawLog sampler;
     private final long packageBytes;
     private EmulatorLayers layersBefore, layersAfter;
+    private SecureAggregation secure;
+
+    /** Secure aggregation's parameters: threshold t (0: a majority) and fixed-point fraction bits. */
+    public record SecureAggregation(int threshold, int precisionBits) {}
 
     public FederatedRun(LlamaWeights base, Split split, Settings s, Transport transport, BatchSource publicData, EvalData evalData) {
         if (split.method() != s.method()) throw new IllegalArgumentException("split is for " + split.method() + ", run is " + s.method());
@@ -129,6 +134,12 @@ public final class FederatedRun implements AutoCloseable {
      */
     public record Snapshot(float[] adapter, float[] emulator, long[] samplerDraws) {}
 
+    /** From now on, aggregates through {@link SecureFedAvg} (null: plain FedAvg). */
+    public FederatedRun secureAggregation(SecureAggregation params) {
+        this.secure = params;
+        return this;
+    }
+
     /** Runs every round; the listener sees each round's statistics as it ends. */
     public List<RoundStats> run(Listener listener) {
         // Per-layer emulator figures on the public held-out split: fresh adapter before any alignment, and at the end.
@@ -154,7 +165,8 @@ public final class FederatedRun implements AutoCloseable {
     /**
      * Round t: alignment (FedBiOT, t > 0), sampling among the clients the transport has, local
      * training, FedAvg over the updates that came back (a transport may leave out clients that
-     * failed; none back leaves the adapter as it was), evaluation when due.
+     * failed; none back leaves the adapter as it was; with secure aggregation on, the same mean
+     * through {@link SecureFedAvg}, whose message bytes are then the round's), evaluation when due.
      */
     public RoundStats round(int t) {
         long t0 = System.nanoTime();
@@ -187,9 +199,11 @@ public final class FederatedRun implements AutoCloseable {
                 if (u.adapter().length != adapterFlat.length)
                     throw new IllegalStateException("client " + u.client() + " sent " + u.adapter().length
                             + " adapter values, expected " + adapterFlat.length);
-                LoraSet set = LoraSet.empty(base.config(), s.lora(), split.adapter(), adapter.params().flat().backend(), roundArena);
-                set.params().flat().copyFrom(u.adapter());
-                updates.add(set);
+                if (secure == null) {
+                    LoraSet set = LoraSet.empty(base.config(), s.lora(), split.adapter(), adapter.params().flat().backend(), roundArena);
+                    set.params().flat().copyFrom(u.adapter());
+                    updates.add(set);
+                }
                 samples[i] = u.samples();
                 included[i] = u.client();
                 clientFlops += u.tokens() * Costs.clientStep(base.config(), split, 1, u.seqLen());
@@ -198,6 +212,14 @@ public final class FederatedRun implements AutoCloseable {
                 perClient.add(new ClientStat(u.client(), u.samples(), u.meanLoss(), u.nanSkipped(), u.tokens()));
             }
             if (!updates.isEmpty()) FedAvg.average(adapter, updates, samples);
+        }
+        if (secure != null && !back.isEmpty()) {
+            List<SecureFedAvg.Input> in = new ArrayList<>();
+            for (ClientUpdate u : back) in.add(new SecureFedAvg.Input(u.client(), u.adapter(), u.samples()));
+            SecureFedAvg.Result r = SecureFedAvg.aggregate(t, in, secure.threshold(), secure.precisionBits());
+            adapter.params().flat().copyFrom(r.mean()); // the flat blocks' padding is zero in every update, so in the mean
+            up = r.bytesUp() / back.size();
+            down += r.bytesDown() / back.size();
         }
         Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
         int n = Math.max(1, back.size());
