@@ -7,7 +7,8 @@ public final class ExperimentConfigException extends IllegalArgumentException {
     private final List<String> problems;
 
     public ExperimentConfigException(String source, List<String> problems) {
-        super(source + ": invalid config:\n  " + String.join("\n  ", problems));
+        super(source + ": invalid config:" + (problems.size() == 1 ? " " + problems.getFirst() // one error, one line
+                : "\n  " + String.join("\n  ", problems)));
         this.problems = List.copyOf(problems);
     }
 

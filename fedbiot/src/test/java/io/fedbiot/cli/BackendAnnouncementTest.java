@@ -59,6 +59,15 @@ class BackendAnnouncementTest {
         assertTrue(line.contains("cut.bin"), line);
     }
 
+    /** A config with one problem is one line too (several are listed one per line). */
+    @Test
+    void runWithADuplicateKey() throws Exception {
+        Path cfg = QuietStderrTest.tinyConfig(tmp);
+        Path dup = Files.writeString(tmp.resolve("dup.yaml"), "rounds: 2\n" + Files.readString(cfg));
+        String line = oneErrorLine(ChildCli.run(tmp, "run", "--config", dup.toString()), "run");
+        assertTrue(line.contains("dup.yaml: invalid config: duplicate key 'rounds'"), line);
+    }
+
     @Test
     void demoWithABadOverride() throws Exception {
         String line = oneErrorLine(ChildCli.run(tmp, "demo", "--quick", "--out", tmp.resolve("demo").toString(), "--set", "rounds=0"), "demo");
