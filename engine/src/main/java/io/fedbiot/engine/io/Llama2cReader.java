@@ -46,7 +46,7 @@ public final class Llama2cReader {
         MemorySegment seg = MappedFile.map(file, arena);
         if (seg.byteSize() < HEADER_BYTES)
             throw new CheckpointFormatException(file + ": " + seg.byteSize() + " bytes, too short for the llama2.c header ("
-                    + HEADER_BYTES + " bytes)");
+                    + HEADER_BYTES + " bytes); " + FileKind.unknown(FileKind.head(file)) + ", not GGUF, safetensors or llama2.c");
         int[] h = new int[7];
         for (int i = 0; i < 7; i++) h[i] = seg.get(LE_I32, 4L * i);
         int dim = h[0], hidden = h[1], layers = h[2], heads = h[3], kvHeads = h[4], vocabRaw = h[5], seqLen = h[6];

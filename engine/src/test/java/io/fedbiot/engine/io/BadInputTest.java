@@ -51,6 +51,9 @@ class BadInputTest {
         Path f = tmp.resolve("tiny.bin");
         Files.write(f, new byte[10]);
         assertMentions(failure(f), "tiny.bin", "header");
+        Path gguxShort = tmp.resolve("short.gguf"); // a damaged GGUF magic, shorter than any header
+        Files.write(gguxShort, "GGUX\0\0\0\0\0\0\0\0".getBytes(StandardCharsets.US_ASCII));
+        assertMentions(failure(gguxShort), "short.gguf", "\"GGUX\"", "not GGUF");
     }
 
     /** A copy of the HF tiny model whose safetensors header went through {@code edit}. */
