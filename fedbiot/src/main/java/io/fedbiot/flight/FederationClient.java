@@ -113,23 +113,18 @@ public final class FederationClient {
      * this process. A refused message or a failed round is logged; the client then asks for work again.
      */
     private boolean secureRound(FederationChannel ch, int id, Wire.Work w, ClientUpdate u, Wire.Upload up) {
-        SecAggSession.Call call = (type, body) -> {
-            try {
-                return retry(ch, "secure aggregation", () -> ch.action(type, body));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SecAggException("interrupted");
-            }
-        };
         try {
-            new SecAggSession(call, id, w.round(), w.secure(), new SecureRandom()).run(u.adapter(), up);
+            // No retries: keys must not outlive the server's attempt at the round (a restarted server offers it anew).
+            new SecAggSession(ch::action, id, w.round(), w.secure(), new SecureRandom()).run(u.adapter(), up);
             log.accept("round " + w.round() + ": masked update in the secure sum (loss " + String.format("%.4f", u.meanLoss()) + ")");
             return true;
         } catch (SecAggException e) {
             log.accept("round " + w.round() + ": secure aggregation stopped: " + e.getMessage());
         } catch (FlightRuntimeException e) {
-            if (e.status().code() != FlightStatusCode.INVALID_ARGUMENT) throw e;
-            log.accept("round " + w.round() + ": secure aggregation message refused: " + e.status().description());
+            if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT)
+                log.accept("round " + w.round() + ": secure aggregation message refused: " + e.status().description());
+            else if (e.status().code() == FlightStatusCode.UNAUTHENTICATED) throw e;
+            else log.accept("round " + w.round() + ": server lost during secure aggregation (" + e.status().code() + "); this round's keys are dropped");
         }
         return false;
     }

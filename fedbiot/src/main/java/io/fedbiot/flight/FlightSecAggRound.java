@@ -25,6 +25,7 @@ final class FlightSecAggRound {
 
     final SecAggParams p;
     final SecAggServer server;
+    final String session = java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(8)); // this attempt
     final Map<Integer, Wire.Upload> counters = new TreeMap<>(); // each masked input's plain counters (samples, loss)
     @SuppressWarnings("unchecked")
     final Set<Integer>[] sent = new Set[]{new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), new TreeSet<>()};
@@ -44,6 +45,8 @@ final class FlightSecAggRound {
         bytesUp += bytes;
         if (failure != null) throw new IllegalArgumentException("round " + p.round() + " failed: " + failure);
         if (s.round() != p.round()) throw new IllegalArgumentException("message for round " + s.round() + ", this is round " + p.round());
+        if (!session.equals(s.session()))
+            throw new IllegalArgumentException("message of another attempt at round " + s.round() + " (session " + s.session() + "): a new one needs fresh keys");
         ClientMessage m = SecAggWire.message(s, client);
         int at = java.util.Arrays.asList(SENDS).indexOf(s.stage());
         try {
@@ -98,6 +101,7 @@ final class FlightSecAggRound {
     /** The reply to a client waiting for {@code want}: null while that stage is still open. */
     SecAggWire.Reply reply(int client, SecAggWire.Await a) {
         if (a.round() != p.round()) return SecAggWire.Reply.failed(a.round(), "round " + a.round() + " is not running (round " + p.round() + " is)");
+        if (!session.equals(a.session())) return SecAggWire.Reply.failed(a.round(), "session " + a.session() + " is over; this attempt at round " + p.round() + " is another");
         if (failure != null) return SecAggWire.Reply.failed(p.round(), failure);
         int want = java.util.Arrays.asList(WANTS).indexOf(a.want());
         if (want < 0) throw new IllegalArgumentException("unknown want '" + a.want() + "'");

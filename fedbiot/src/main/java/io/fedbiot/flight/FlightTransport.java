@@ -173,7 +173,7 @@ public final class FlightTransport implements Transport {
                     if (s.open != null && s.update == null && (!secure || (sec.stage == 0 && !sec.sent[0].contains(client)))) {
                         tensorsOut.add(roundTensors);
                         RoundPayload p = s.open;
-                        Wire.Secure w = secure ? new Wire.Secure(sec.p.clients(), sec.p.threshold(), sec.p.fractionBits()) : null;
+                        Wire.Secure w = secure ? new Wire.Secure(sec.p.clients(), sec.p.threshold(), sec.p.fractionBits(), sec.session) : null;
                         return new Wire.Work("round", p.round(), p.seed(), p.settings(), s.cursor, w);
                     }
                     long left = end - System.nanoTime();
@@ -338,11 +338,12 @@ public final class FlightTransport implements Transport {
                     awaitStage(r, st == 0);
                     Set<Integer> missing = new TreeSet<>(r.expected());
                     missing.removeAll(r.sent[st]);
+                    String closing = "round " + round + ": secure aggregation stage " + FlightSecAggRound.SENDS[st] + " closed with "
+                            + r.sent[st].size() + " of " + r.expected().size();
                     r.close();
                     lock.notifyAll();
-                    if (!missing.isEmpty())
-                        log.accept("round " + round + ": secure aggregation stage " + FlightSecAggRound.SENDS[st] + " closed without "
-                                + names(missing.stream().mapToInt(Integer::intValue).toArray()) + " (failed, disconnected or late)");
+                    log.accept(closing + (missing.isEmpty() ? "" : ", without "
+                            + names(missing.stream().mapToInt(Integer::intValue).toArray()) + " (failed, disconnected or late)"));
                 }
                 float[] mean = p.fixedPoint().decodeMean(r.sum);
                 List<ClientUpdate> in = new ArrayList<>();

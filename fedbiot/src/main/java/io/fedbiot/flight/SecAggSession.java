@@ -23,11 +23,13 @@ final class SecAggSession {
 
     private final Call call;
     private final int round;
+    private final String session;
     private final SecAggClient client;
 
     SecAggSession(Call call, int id, int round, Wire.Secure s, SecureRandom rnd) {
         this.call = call;
         this.round = round;
+        this.session = s.session();
         this.client = new SecAggClient(id, new SecAggParams(round, s.clients(), s.threshold(), s.fractionBits()), rnd);
     }
 
@@ -57,11 +59,11 @@ final class SecAggSession {
     }
 
     private void send(ClientMessage m, Wire.Upload counters) {
-        call.action(SecAggWire.SEND, Wire.bytes(SecAggWire.send(m, counters)));
+        call.action(SecAggWire.SEND, Wire.bytes(SecAggWire.send(session, m, counters)));
     }
 
     private SecAggWire.Reply await(String want) {
-        byte[] body = Wire.bytes(new SecAggWire.Await(SecAggWire.VERSION, round, want));
+        byte[] body = Wire.bytes(new SecAggWire.Await(SecAggWire.VERSION, session, round, want));
         while (true) {
             SecAggWire.Reply r = SecAggWire.parse(call.action(SecAggWire.AWAIT, body), SecAggWire.Reply.class);
             switch (r.kind()) {

@@ -24,11 +24,11 @@ final class SecAggWire {
     static final String SEND = "secagg.send", AWAIT = "secagg.await";
 
     /** Client → server: one stage's message; the fields that stage does not use are null. */
-    record Send(int v, String stage, int round, byte[] encryptionKey, byte[] maskKey, Map<Integer, byte[]> envelopes,
+    record Send(int v, String session, String stage, int round, byte[] encryptionKey, byte[] maskKey, Map<Integer, byte[]> envelopes,
                 byte[] masked, Wire.Upload upload, Map<Integer, byte[]> seedShares, Map<Integer, byte[]> keyShares) {}
 
     /** Client → server: the next server message this client waits for. */
-    record Await(int v, int round, String want) {}
+    record Await(int v, String session, int round, String want) {}
 
     record Key(int sender, byte[] encryptionKey, byte[] maskKey) {}
 
@@ -62,12 +62,12 @@ final class SecAggWire {
 
     private SecAggWire() {}
 
-    static Send send(ClientMessage m, Wire.Upload upload) {
+    static Send send(String session, ClientMessage m, Wire.Upload upload) {
         return switch (m) {
-            case ClientMessage.AdvertiseKeys a -> new Send(VERSION, "advertise", a.round(), a.encryptionKey(), a.maskKey(), null, null, null, null, null);
-            case ClientMessage.ShareKeys s -> new Send(VERSION, "share", s.round(), null, null, s.envelopes(), null, null, null, null);
-            case ClientMessage.MaskedInput y -> new Send(VERSION, "masked", y.round(), null, null, null, longs(y.masked()), upload, null, null);
-            case ClientMessage.Unmasking u -> new Send(VERSION, "unmask", u.round(), null, null, null, null, null, u.seedShares(), u.keyShares());
+            case ClientMessage.AdvertiseKeys a -> new Send(VERSION, session, "advertise", a.round(), a.encryptionKey(), a.maskKey(), null, null, null, null, null);
+            case ClientMessage.ShareKeys s -> new Send(VERSION, session, "share", s.round(), null, null, s.envelopes(), null, null, null, null);
+            case ClientMessage.MaskedInput y -> new Send(VERSION, session, "masked", y.round(), null, null, null, longs(y.masked()), upload, null, null);
+            case ClientMessage.Unmasking u -> new Send(VERSION, session, "unmask", u.round(), null, null, null, null, null, u.seedShares(), u.keyShares());
         };
     }
 

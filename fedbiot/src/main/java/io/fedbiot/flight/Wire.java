@@ -58,8 +58,11 @@ public final class Wire {
         }
     }
 
-    /** A round through secure aggregation (SecAggWire): its clients (ascending), threshold t and fixed-point bits. */
-    public record Secure(int[] clients, int threshold, int fractionBits) {}
+    /**
+     * A round through secure aggregation (SecAggWire): its clients (ascending), threshold t and
+     * fixed-point bits; {@code session} names this attempt at the round, so keys never outlive it.
+     */
+    public record Secure(int[] clients, int threshold, int fractionBits, String session) {}
 
     public record Upload(int round, long samples, int nanSkipped, double meanLoss, long tokens, int seqLen) {}
 

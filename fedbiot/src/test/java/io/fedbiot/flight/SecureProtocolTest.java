@@ -212,7 +212,7 @@ class SecureProtocolTest {
             FederatedRun.RoundStats st = runRound(h, Role.HONEST, Role.HONEST, Role.GONE_AFTER_UPLOAD);
             assertArrayEquals(new int[]{0, 1, 2}, st.included(), "carol's masked input arrived: she is in U3");
             assertClose(weightedMean(h.sent, 0, 1, 2), h.run.snapshot().adapter());
-            assertTrue(h.log.stream().anyMatch(l -> l.contains("stage unmask closed without [carol]")), String.join("\n", h.log));
+            assertTrue(h.log.stream().anyMatch(l -> l.contains("stage unmask closed with 2 of 3, without [carol]")), String.join("\n", h.log));
         }
     }
 
