@@ -15,9 +15,9 @@ import java.security.SecureRandom;
  * message is the server's FlightRuntimeException (INVALID_ARGUMENT, with the reason); a round that
  * failed or left this client out is a {@link SecAggException} with the server's reason.
  */
-final class SecAggSession {
+public final class SecAggSession {
     /** One action call: FederationChannel::action, or a retrying wrapper of it. */
-    interface Call {
+    public interface Call {
         byte[] action(String type, byte[] body);
     }
 
@@ -26,7 +26,7 @@ final class SecAggSession {
     private final String session;
     private final SecAggClient client;
 
-    SecAggSession(Call call, int id, int round, Wire.Secure s, SecureRandom rnd) {
+    public SecAggSession(Call call, int id, int round, Wire.Secure s, SecureRandom rnd) {
         this.call = call;
         this.round = round;
         this.session = s.session();
@@ -34,7 +34,7 @@ final class SecAggSession {
     }
 
     /** All four stages: the update {@code values} (weighted by its sample count) into the round's secure sum. */
-    void run(float[] values, Wire.Upload counters) {
+    public void run(float[] values, Wire.Upload counters) {
         unmask(masked(share(advertise()), values, counters));
     }
 
