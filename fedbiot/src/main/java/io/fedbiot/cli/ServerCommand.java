@@ -83,9 +83,9 @@ public final class ServerCommand implements Callable<Integer> {
             opts = new ServerOptions(at.host(), at.port(), minClients, seconds(quorumWait), seconds(deadline),
                     Duration.ofSeconds(1), seconds(live), tlsCert, tlsKey, maxUploadMiB);
             cfg = ExperimentConfig.load(config, sets);
-            FederationServer.refuseSecureAggregation(cfg, config.toString());
             checkFiles(cfg);
             table = TokenTable.load(tokens);
+            FederationServer.refuseSecureAggregation(cfg, table.size(), config.toString());
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.of(e);
         }

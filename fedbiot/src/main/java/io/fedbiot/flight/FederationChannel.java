@@ -21,7 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A client's connection: the three calls of the protocol, each carrying its bearer token. */
+/** A client's connection: the calls of the protocol, each carrying its bearer token. */
 public final class FederationChannel implements AutoCloseable {
     /** Tensor bytes a client accepts in one stream (the package of a 7B model's compressed part fits). */
     static final long MAX_DOWNLOAD = 64L << 30;
@@ -85,6 +85,15 @@ public final class FederationChannel implements AutoCloseable {
             out.completed();
             out.getResult();
         }
+    }
+
+    /** One action call (the secure-aggregation messages): its single answer's body, or the server's FlightRuntimeException. */
+    public byte[] action(String type, byte[] body) {
+        java.util.Iterator<org.apache.arrow.flight.Result> it = client.doAction(new org.apache.arrow.flight.Action(type, body), auth);
+        if (!it.hasNext()) throw new IllegalStateException("action '" + type + "': no answer");
+        byte[] out = it.next().getBody();
+        while (it.hasNext()) it.next();
+        return out;
     }
 
     @Override

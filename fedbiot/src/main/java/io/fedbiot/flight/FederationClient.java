@@ -10,12 +10,14 @@ import io.fedbiot.method.ClientUpdate;
 import io.fedbiot.method.FedClient;
 import io.fedbiot.method.RoundPayload;
 import io.fedbiot.method.RunPlan;
+import io.fedbiot.secagg.SecAggException;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +29,8 @@ import java.util.stream.IntStream;
 
 /**
  * One client process: fetches the compressed model once, then polls for rounds, trains with
- * {@link FedClient} (the same code as in-process) and uploads its adapter LoRA and sample count.
+ * {@link FedClient} (the same code as in-process) and uploads its adapter LoRA and sample count,
+ * or, in a secure-aggregation round, only its masked form ({@link SecAggSession}).
  * A lost server is retried for up to {@code reconnect}; a refused upload is logged and the
  * client asks for work again.
  */
@@ -79,6 +82,10 @@ public final class FederationClient {
                     ClientUpdate u = fc.round(p);
                     trained++;
                     Wire.Upload up = new Wire.Upload(u.round(), u.samples(), u.nanSkipped(), u.meanLoss(), u.tokens(), u.seqLen());
+                    if (w.secure() != null) {
+                        if (secureRound(ch, h.client(), w, u, up)) accepted++;
+                        continue;
+                    }
                     List<WireTensor> out = ac.split(u.adapter());
                     try {
                         retry(ch, "uploading", () -> {
@@ -99,6 +106,27 @@ public final class FederationClient {
             log.accept("run over: trained " + trained + " rounds, " + accepted + " updates accepted");
             return new Summary(trained, accepted);
         }
+    }
+
+    /**
+     * The round's update into the secure sum ({@link SecAggSession}): only its masked form leaves
+     * this process. A refused message or a failed round is logged; the client then asks for work again.
+     */
+    private boolean secureRound(FederationChannel ch, int id, Wire.Work w, ClientUpdate u, Wire.Upload up) {
+        try {
+            // No retries: keys must not outlive the server's attempt at the round (a restarted server offers it anew).
+            new SecAggSession(ch::action, id, w.round(), w.secure(), new SecureRandom()).run(u.adapter(), up);
+            log.accept("round " + w.round() + ": masked update in the secure sum (loss " + String.format("%.4f", u.meanLoss()) + ")");
+            return true;
+        } catch (SecAggException e) {
+            log.accept("round " + w.round() + ": secure aggregation stopped: " + e.getMessage());
+        } catch (FlightRuntimeException e) {
+            if (e.status().code() == FlightStatusCode.INVALID_ARGUMENT)
+                log.accept("round " + w.round() + ": secure aggregation message refused: " + e.status().description());
+            else if (e.status().code() == FlightStatusCode.UNAUTHENTICATED) throw e;
+            else log.accept("round " + w.round() + ": server lost during secure aggregation (" + e.status().code() + "); this round's keys are dropped");
+        }
+        return false;
     }
 
     /** Retries while the server is unreachable, up to {@code reconnect} from the first failure. */

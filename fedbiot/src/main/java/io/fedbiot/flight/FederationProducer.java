@@ -1,6 +1,8 @@
 package io.fedbiot.flight;
 
+import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.NoOpFlightProducer;
 import org.apache.arrow.flight.PutResult;
@@ -15,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * The Flight handlers of {@link FlightTransport}: {@code doGet("package")}, {@code doGet("work")}
- * and {@code doPut("update")} (answered with one empty PutResult, or INVALID_ARGUMENT and the reason). Calls reach here only after {@link TokenAuthenticator} accepted
+ * and {@code doPut("update")} (answered with one empty PutResult, or INVALID_ARGUMENT and the reason),
+ * and the secure-aggregation actions of {@link SecAggWire}. Calls reach here only after {@link TokenAuthenticator} accepted
  * the token; the peer identity picks the client.
  */
 final class FederationProducer extends NoOpFlightProducer {
@@ -102,5 +105,37 @@ final class FederationProducer extends NoOpFlightProducer {
                 ack.onError(CallStatus.INTERNAL.withDescription(String.valueOf(e.getMessage())).toRuntimeException());
             }
         };
+    }
+    @Override
+    public void doAction(CallContext ctx, Action action, StreamListener<Result> listener) {
+        int k;
+        try {
+            k = client(ctx);
+        } catch (RuntimeException e) {
+            listener.onError(e);
+            return;
+        }
+        String who = ctx.peerIdentity();
+        try {
+            byte[] out = switch (action.getType()) {
+                case SecAggWire.SEND -> {
+                    t.secSend(k, action.getBody());
+                    yield "ok".getBytes(StandardCharsets.UTF_8);
+                }
+                case SecAggWire.AWAIT -> t.secAwait(k, action.getBody());
+                default -> throw new IllegalArgumentException("unknown action '" + action.getType() + "'");
+            };
+            listener.onNext(new Result(out));
+            listener.onCompleted();
+        } catch (IllegalArgumentException e) {
+            log.accept("client " + who + ": secure aggregation message refused: " + e.getMessage());
+            listener.onError(CallStatus.INVALID_ARGUMENT.withDescription(e.getMessage()).toRuntimeException());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            listener.onError(CallStatus.CANCELLED.withDescription("server stopping").toRuntimeException());
+        } catch (RuntimeException e) {
+            log.accept("client " + who + ": secure aggregation call failed: " + e);
+            listener.onError(CallStatus.INTERNAL.withDescription(String.valueOf(e.getMessage())).toRuntimeException());
+        }
     }
 }

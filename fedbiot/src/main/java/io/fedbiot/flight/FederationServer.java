@@ -65,7 +65,7 @@ public final class FederationServer {
     }
 
     public Result run() throws IOException {
-        refuseSecureAggregation(cfg, "the config");
+        refuseSecureAggregation(cfg, tokens.size(), "the config");
         Experiment exp = new Experiment(cfg); // checks the config; its tokenizer lookup
         // Before any work: a resume must use the config the state was started with.
         if (Files.isRegularFile(stateDir.resolve(ServerState.FILE))) StartConfig.checkSame(stateDir, cfg);
@@ -80,11 +80,17 @@ public final class FederationServer {
         }
     }
 
-    /** secure_aggregation has no Flight wiring yet: refused before any work (an ExperimentConfigException, exit 2). */
-    public static void refuseSecureAggregation(ExperimentConfig cfg, String source) {
-        if (cfg.secureAggregation())
-            throw new ExperimentConfigException(source, List.of("secure_aggregation: is in-process only for now (bin/fedbiot run); "
-                    + "set it to false for the Flight server"));
+    /**
+     * secure_aggregation with what cannot work on {@code clients} token-table clients (fewer than 2
+     * per round, a threshold above the clients per round): refused before any work
+     * (an ExperimentConfigException, exit 2).
+     */
+    public static void refuseSecureAggregation(ExperimentConfig cfg, int clients, String source) {
+        if (!cfg.secureAggregation()) return;
+        Integer sample = cfg.partition().sample();
+        int perRound = sample != null && sample > 0 ? Math.min(sample, clients) : clients;
+        List<String> p = cfg.secureAggregationProblems(perRound, "the token table (" + clients + " clients)");
+        if (!p.isEmpty()) throw new ExperimentConfigException(source, p);
     }
 
     private Result serve(Experiment exp, ServerState state, StatusFile status) throws IOException {
@@ -113,6 +119,8 @@ public final class FederationServer {
             try (FlightTransport transport = new FlightTransport(tokens, opts, plan.data(), seed, log);
                  FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, pub,
                          new FederatedRun.EvalData(List.of(), heldOut))) {
+                if (cfg.secureAggregation())
+                    run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                 List<Map<String, Object>> metrics = new ArrayList<>();
                 Map<String, Double> untuned = null;
                 int start = 0;

@@ -9,6 +9,9 @@ import io.fedbiot.method.ClientUpdate;
 import io.fedbiot.method.RoundPayload;
 import io.fedbiot.method.RunPlan;
 import io.fedbiot.method.Transport;
+import io.fedbiot.secagg.ClientMessage;
+import io.fedbiot.secagg.SecAggException;
+import io.fedbiot.secagg.SecAggParams;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.memory.BufferAllocator;
@@ -23,6 +26,8 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
@@ -62,6 +67,8 @@ public final class FlightTransport implements Transport {
     private List<WireTensor> roundTensors = List.of();
     private boolean done, closed;
     private long maxUploadBytes;
+    private FlightSecAggRound sec; // the latest secure round (kept after it ends, for the clients' last replies)
+    private Consumer<ClientMessage> secObserver;
 
     public FlightTransport(TokenTable tokens, ServerOptions opts, DataSettings d, Consumer<String> log) throws IOException {
         this(tokens, opts, new RunPlan.DataSettings(d.batchSize(), d.maxLen(), d.format(), d.badRows()), d.seed(), log);
@@ -161,10 +168,13 @@ public final class FlightTransport implements Transport {
                         s.toldDone = true;
                         return Wire.Work.done();
                     }
-                    if (s.open != null && s.update == null) {
+                    boolean secure = s.open != null && sec != null && sec.p.round() == s.open.round();
+                    // A secure round is offered until the client advertised its keys, and only while keys are collected.
+                    if (s.open != null && s.update == null && (!secure || (sec.stage == 0 && !sec.sent[0].contains(client)))) {
                         tensorsOut.add(roundTensors);
                         RoundPayload p = s.open;
-                        return new Wire.Work("round", p.round(), p.seed(), p.settings(), s.cursor);
+                        Wire.Secure w = secure ? new Wire.Secure(sec.p.clients(), sec.p.threshold(), sec.p.fractionBits(), sec.session) : null;
+                        return new Wire.Work("round", p.round(), p.seed(), p.settings(), s.cursor, w);
                     }
                     long left = end - System.nanoTime();
                     if (left <= 0) return Wire.Work.idle();
@@ -196,6 +206,8 @@ public final class FlightTransport implements Transport {
             if (h.round() != s.open.round())
                 throw new IllegalArgumentException("round " + h.round() + " is not the current one (" + s.open.round() + ")");
             if (s.update != null) throw new IllegalArgumentException("an update for round " + h.round() + " was already accepted");
+            if (sec != null && sec.p.round() == h.round() && sec.stage < 4)
+                throw new IllegalArgumentException("round " + h.round() + " uses secure aggregation: a plain update is refused, send masked inputs");
             s.update = new ClientUpdate(client, h.round(), flat, h.samples(), h.nanSkipped(), h.meanLoss(), h.tokens(), h.seqLen());
             s.cursor += s.open.settings().steps();
             lock.notifyAll();
@@ -281,6 +293,137 @@ public final class FlightTransport implements Transport {
                     + (late.isEmpty() ? "" : ", left out (failed, disconnected or late): " + late));
         }
         return out;
+    }
+
+    /** Tests only: sees every secure-aggregation message the server accepted (what the server learns). */
+    void observeSecAgg(Consumer<ClientMessage> o) {
+        synchronized (lock) {
+            secObserver = o;
+        }
+    }
+
+    /**
+     * A round through secure aggregation: the selected clients train, then run the protocol's four
+     * stages through {@link #secSend} and {@link #secAwait}; the server learns only the survivors'
+     * weighted sum. Each stage closes when every expected client has sent, or is no longer
+     * connected (after stage 0), or the deadline passes. Below the threshold the round fails: it is
+     * logged and skipped (no update, the adapter stays), and the run goes on with the next round.
+     */
+    @Override
+    public SecureResult roundSecure(int[] selected, List<RoundPayload> payloads, int threshold, int fractionBits) {
+        if (selected.length == 0) return new SecureResult(null, List.of(), 0, 0, "no client selected");
+        RoundPayload first = payloads.get(0);
+        int round = first.round();
+        SecAggParams p;
+        try {
+            p = new SecAggParams(round, selected, SecAggParams.threshold(threshold, selected.length), fractionBits);
+        } catch (IllegalArgumentException e) {
+            log.accept("round " + round + ": secure aggregation cannot run (" + e.getMessage() + "); round skipped, the adapter stays as it was");
+            return new SecureResult(null, List.of(), 0, 0, e.getMessage());
+        }
+        List<WireTensor> ts = new ArrayList<>(adapterCodec.split(first.adapter()));
+        if (first.emulator() != null) ts.addAll(emulatorCodec.split(first.emulator()));
+        synchronized (lock) {
+            FlightSecAggRound r = new FlightSecAggRound(p, adapterCodec.flatLength() + 1);
+            sec = r;
+            roundTensors = List.copyOf(ts);
+            for (int i = 0; i < selected.length; i++) {
+                slots[selected[i]].open = payloads.get(i);
+                slots[selected[i]].update = null;
+            }
+            lock.notifyAll();
+            log.accept("round " + round + ": open for " + names(selected) + ", secure aggregation with threshold " + p.threshold());
+            try {
+                for (int st = 0; st < 4; st++) {
+                    awaitStage(r, st == 0);
+                    Set<Integer> missing = new TreeSet<>(r.expected());
+                    missing.removeAll(r.sent[st]);
+                    String closing = "round " + round + ": secure aggregation stage " + FlightSecAggRound.SENDS[st] + " closed with "
+                            + r.sent[st].size() + " of " + r.expected().size();
+                    r.close();
+                    lock.notifyAll();
+                    log.accept(closing + (missing.isEmpty() ? "" : ", without "
+                            + names(missing.stream().mapToInt(Integer::intValue).toArray()) + " (failed, disconnected or late)"));
+                }
+                float[] mean = p.fixedPoint().decodeMean(r.sum);
+                List<ClientUpdate> in = new ArrayList<>();
+                for (int k : r.server.survivors()) {
+                    Wire.Upload u = r.counters.get(k);
+                    in.add(new ClientUpdate(k, round, null, u.samples(), u.nanSkipped(), u.meanLoss(), u.tokens(), u.seqLen()));
+                    slots[k].cursor += slots[k].open.settings().steps();
+                }
+                log.accept("round " + round + ": secure sum of " + in.size() + " of " + selected.length + " masked inputs, "
+                        + r.server.rejections().size() + " messages refused");
+                return new SecureResult(mean, in, r.bytesUp, r.bytesDown, null);
+            } catch (SecAggException e) {
+                r.failure = e.getMessage();
+                lock.notifyAll();
+                log.accept("round " + round + ": secure aggregation failed: " + e.getMessage() + "; round skipped, the adapter stays as it was");
+                return new SecureResult(null, List.of(), r.bytesUp, r.bytesDown, e.getMessage());
+            } finally {
+                for (int k : selected) {
+                    slots[k].open = null;
+                    slots[k].update = null;
+                }
+                roundTensors = List.of();
+            }
+        }
+    }
+
+    /** Waits (holding the lock) until the open stage has every expected message, or no one left to wait for, or the deadline. */
+    private void awaitStage(FlightSecAggRound r, boolean training) {
+        long end = System.nanoTime() + opts.deadline().toNanos();
+        try {
+            while (true) {
+                long now = System.nanoTime();
+                boolean waiting = false;
+                for (int k : r.expected())
+                    if (!r.sent[r.stage].contains(k) && (training || slots[k].polling > 0 || now - slots[k].lastSeen <= opts.live().toNanos()))
+                        waiting = true;
+                long left = end - now;
+                if (!waiting || left <= 0) return;
+                lock.wait(Math.max(1, Math.min(200, TimeUnit.NANOSECONDS.toMillis(left))));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One client's secure-aggregation message; a malformed, replayed or misplaced one is an IllegalArgumentException with the reason. */
+    void secSend(int client, byte[] body) {
+        SecAggWire.Send s = SecAggWire.parse(body, SecAggWire.Send.class);
+        synchronized (lock) {
+            slots[client].lastSeen = System.nanoTime();
+            if (sec == null || sec.stage >= 4) throw new IllegalArgumentException("no secure-aggregation round is running");
+            sec.receive(client, s, body.length, secObserver);
+            lock.notifyAll();
+        }
+    }
+
+    /** One client's long poll for its next secure-aggregation reply (kind wait after the poll period). */
+    byte[] secAwait(int client, byte[] body) throws InterruptedException {
+        SecAggWire.Await a = SecAggWire.parse(body, SecAggWire.Await.class);
+        Slot s = slots[client];
+        synchronized (lock) {
+            s.polling++;
+            try {
+                long end = System.nanoTime() + opts.poll().toNanos();
+                while (true) {
+                    SecAggWire.Reply r = sec == null ? SecAggWire.Reply.failed(a.round(), "no secure-aggregation round is running") : sec.reply(client, a);
+                    if (r != null) {
+                        byte[] out = Wire.bytes(r);
+                        if (sec != null) sec.bytesDown += out.length;
+                        return out;
+                    }
+                    long left = end - System.nanoTime();
+                    if (left <= 0) return Wire.bytes(SecAggWire.Reply.of("wait", a.round()));
+                    lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+            } finally {
+                s.polling--;
+                s.lastSeen = System.nanoTime();
+            }
+        }
     }
 
     /** Batches each client's stream has handed out (accepted rounds × steps): part of the durable state. */

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
  * doGet "package"  header Package, batches: base weights of the compressed model
  * doGet "work"     header Work (kind round|idle|done), batches: adapter/..., emulator/... LoRA tensors
  * doPut "update"   header Upload, batches: adapter/... LoRA tensors; answer: one PutResult "ok"
+ * doAction "secagg.send" / "secagg.await"   a round whose Work has {@code secure}: see {@link SecAggWire}
  * </pre>
  */
 public final class Wire {
@@ -44,18 +45,24 @@ public final class Wire {
     }
 
     /**
-     * kind: round (train and upload), idle (poll again), done (the run is over). cursor: batches
+     * kind: round (train and upload; with {@code secure}, through secure aggregation instead), idle (poll again), done (the run is over). cursor: batches
      * this client's stream has handed out before this round, so a restarted client repeats exactly.
      */
-    public record Work(String kind, int round, long seed, ClientTrainer.Settings settings, long cursor) {
+    public record Work(String kind, int round, long seed, ClientTrainer.Settings settings, long cursor, Secure secure) {
         static Work idle() {
-            return new Work("idle", -1, 0, null, 0);
+            return new Work("idle", -1, 0, null, 0, null);
         }
 
         static Work done() {
-            return new Work("done", -1, 0, null, 0);
+            return new Work("done", -1, 0, null, 0, null);
         }
     }
+
+    /**
+     * A round through secure aggregation (SecAggWire): its clients (ascending), threshold t and
+     * fixed-point bits; {@code session} names this attempt at the round, so keys never outlive it.
+     */
+    public record Secure(int[] clients, int threshold, int fractionBits, String session) {}
 
     public record Upload(int round, long samples, int nanSkipped, double meanLoss, long tokens, int seqLen) {}
 

@@ -48,7 +48,7 @@ import java.util.Map;
  * @param eval                   evaluation options
  * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
  * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)
- * @param secureAggregation      aggregate through pairwise-masked secure aggregation (docs/SECURE_AGGREGATION.md), in-process only for now
+ * @param secureAggregation      aggregate through pairwise-masked secure aggregation (docs/SECURE_AGGREGATION.md), in-process and over Flight
  * @param secureAggregationThreshold     Shamir threshold t (each round tolerates n − t dropouts); 0: a majority, ⌊n/2⌋ + 1
  * @param secureAggregationPrecisionBits fixed-point fraction bits of the masked update
  * @param output                 run directory: records, checkpoints, report

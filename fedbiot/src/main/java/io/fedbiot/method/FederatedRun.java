@@ -184,7 +184,8 @@ public final class FederatedRun implements AutoCloseable {
         List<RoundPayload> payloads = new ArrayList<>();
         for (int i = 0; i < selected.length; i++)
             payloads.add(new RoundPayload(t, adapterFlat, emulatorFlat, s.client(), sampler.nextLong()));
-        List<ClientUpdate> back = transport.roundAll(selected, payloads);
+        Transport.SecureResult sr = secure == null ? null : transport.roundSecure(selected, payloads, secure.threshold(), secure.precisionBits());
+        List<ClientUpdate> back = sr == null ? transport.roundAll(selected, payloads) : sr.included();
         List<LoraSet> updates = new ArrayList<>();
         long[] samples = new long[back.size()];
         int[] included = new int[back.size()];
@@ -196,7 +197,7 @@ public final class FederatedRun implements AutoCloseable {
         try (Arena roundArena = Arena.ofShared()) {
             for (int i = 0; i < back.size(); i++) {
                 ClientUpdate u = back.get(i);
-                if (u.adapter().length != adapterFlat.length)
+                if (secure == null && u.adapter().length != adapterFlat.length)
                     throw new IllegalStateException("client " + u.client() + " sent " + u.adapter().length
                             + " adapter values, expected " + adapterFlat.length);
                 if (secure == null) {
@@ -213,13 +214,12 @@ public final class FederatedRun implements AutoCloseable {
             }
             if (!updates.isEmpty()) FedAvg.average(adapter, updates, samples);
         }
-        if (secure != null && !back.isEmpty()) {
-            List<SecureFedAvg.Input> in = new ArrayList<>();
-            for (ClientUpdate u : back) in.add(new SecureFedAvg.Input(u.client(), u.adapter(), u.samples()));
-            SecureFedAvg.Result r = SecureFedAvg.aggregate(t, in, secure.threshold(), secure.precisionBits());
-            adapter.params().flat().copyFrom(r.mean()); // the flat blocks' padding is zero in every update, so in the mean
-            up = r.bytesUp() / back.size();
-            down += r.bytesDown() / back.size();
+        if (sr != null && sr.mean() != null && !back.isEmpty()) {
+            if (sr.mean().length != adapterFlat.length)
+                throw new IllegalStateException("the secure mean has " + sr.mean().length + " values, expected " + adapterFlat.length);
+            adapter.params().flat().copyFrom(sr.mean()); // the flat blocks' padding is zero in every update, so in the mean
+            up = sr.bytesUp() / back.size();
+            down += sr.bytesDown() / back.size();
         }
         Map<String, Double> eval = (t + 1) % s.evalEvery() == 0 || t == s.rounds() - 1 ? evaluate() : Map.of();
         int n = Math.max(1, back.size());

@@ -1,5 +1,7 @@
 package io.fedbiot.method;
 
+import io.fedbiot.secagg.SecureFedAvg;
+
 /**
  * The boundary between the server and its clients. Everything that crosses it is in these
  * records, so an implementation over the network (Arrow Flight) is a drop-in.
@@ -27,6 +29,31 @@ public interface Transport extends AutoCloseable {
         java.util.List<ClientUpdate> out = new java.util.ArrayList<>();
         for (int i = 0; i < selected.length; i++) out.add(round(selected[i], payloads.get(i)));
         return out;
+    }
+
+    /**
+     * A round through secure aggregation (docs/SECURE_AGGREGATION.md).
+     *
+     * @param mean      Σ w x / Σ w over the included clients; null when the round failed
+     * @param included  the clients in the mean, with their counters (a networked transport never has their adapters: null)
+     * @param bytesUp   all client → server bytes of the protocol
+     * @param bytesDown all server → client bytes of the round
+     * @param failure   why the round failed (below the threshold), else null
+     */
+    record SecureResult(float[] mean, java.util.List<ClientUpdate> included, long bytesUp, long bytesDown, String failure) {}
+
+    /**
+     * Runs one round through secure aggregation with threshold {@code threshold} (0: a majority) and
+     * {@code fractionBits} fixed-point bits. Here: the plain round, then {@link SecureFedAvg} in
+     * this process (the clients' updates are here anyway); a networked transport masks on each client.
+     */
+    default SecureResult roundSecure(int[] selected, java.util.List<RoundPayload> payloads, int threshold, int fractionBits) {
+        java.util.List<ClientUpdate> back = roundAll(selected, payloads);
+        if (back.isEmpty()) return new SecureResult(null, back, 0, 0, "no update came back");
+        java.util.List<SecureFedAvg.Input> in = new java.util.ArrayList<>();
+        for (ClientUpdate u : back) in.add(new SecureFedAvg.Input(u.client(), u.adapter(), u.samples()));
+        SecureFedAvg.Result r = SecureFedAvg.aggregate(payloads.get(0).round(), in, threshold, fractionBits);
+        return new SecureResult(r.mean(), back, r.bytesUp(), r.bytesDown(), null);
     }
 
     @Override

@@ -110,13 +110,13 @@ class InputChecksTest {
     }
 
     @Test
-    void serverRefusesSecureAggregationForNow() throws Exception {
+    void serverRefusesSecureAggregationWithOneClientBeforeTouchingItsState() throws Exception {
         Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
         Path tokens = Files.writeString(tmp.resolve("tokens.txt"), "alice alice-0123456789abcdef\n");
         Path state = tmp.resolve("state");
         assertUserError(run("server", "--quiet", "--config", config(model("stories260K.bin").toString(), data.toString()).toString(),
                 "--set", "secure_aggregation=true", "--listen", "127.0.0.1:0", "--state", state.toString(), "--tokens", tokens.toString()),
-                "server", "secure_aggregation: is in-process only for now");
+                "server", "secure_aggregation: needs at least 2 clients per round");
         assertFalse(Files.exists(state), "the state folder is not made");
     }
 
