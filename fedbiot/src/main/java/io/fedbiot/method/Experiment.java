@@ -24,7 +24,7 @@ import io.fedbiot.report.RoundCsv;
 import io.fedbiot.report.RoundRecord;
 import io.fedbiot.report.RunEnvironment;
 import io.fedbiot.report.RunFolder;
-import io.fedbiot.report.RunStatus;
+import io.fedbiot.report.StatusFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -135,90 +135,76 @@ public final class Experiment {
             Path out = cfg.output();
             Path aside = RunFolder.start(out);
             if (aside != null) l.log("moved the previous run's files in " + out + " to " + aside.getFileName());
-            RunStatus[] status = {RunStatus.running(null, -1)};
-            status[0].write(out);
-            Thread onSignal = new Thread(() -> {
+            try (StatusFile status = StatusFile.start(out)) { // running, then finished, failed or interrupted
                 try {
-                    status[0].as(RunStatus.INTERRUPTED).write(out);
-                } catch (IOException ignored) { // the JVM is going down; "running" with no process says the same
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(onSignal);
-            try {
-            for (RunPlan.MethodRun mr : plan.runs()) {
-                Method method = mr.method();
-                long seed = mr.seed();
-                l.log(mr.split().toString() + ", seed " + seed);
-                List<FedClient> clients = clients(mr, clientData, train, ds.batchSize());
-                BatchSource publicSource = pub != null ? new Batcher(pub, pubTrain, ds.batchSize(), seed)::next : null;
-                if (method == Method.FEDBIOT && publicSource == null)
-                    throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
-                try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
-                        publicSource, evalData)) {
-                    if (cfg.secureAggregation())
-                        run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
-                    if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
-                    Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
-                    run.run(st -> {
-                        Map<String, Double> eval = new LinkedHashMap<>(st.eval());
-                        boolean last = st.round() == plan.eval().lastRound();
-                        if (last) {
-                            eval = withGsm8k(eval, "AdapEmu", run.compressedModel(), tok, clientData, exactRows, plan);
-                            eval = withGsm8k(eval, "AdapFu", run.fullModel(), tok, clientData, exactRows, plan);
+                    for (RunPlan.MethodRun mr : plan.runs()) {
+                        Method method = mr.method();
+                        long seed = mr.seed();
+                        l.log(mr.split().toString() + ", seed " + seed);
+                        List<FedClient> clients = clients(mr, clientData, train, ds.batchSize());
+                        BatchSource publicSource = pub != null ? new Batcher(pub, pubTrain, ds.batchSize(), seed)::next : null;
+                        if (method == Method.FEDBIOT && publicSource == null)
+                            throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
+                        try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
+                                publicSource, evalData)) {
+                            if (cfg.secureAggregation())
+                                run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
+                            if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
+                            Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
+                            run.run(st -> {
+                                Map<String, Double> eval = new LinkedHashMap<>(st.eval());
+                                boolean last = st.round() == plan.eval().lastRound();
+                                if (last) {
+                                    eval = withGsm8k(eval, "AdapEmu", run.compressedModel(), tok, clientData, exactRows, plan);
+                                    eval = withGsm8k(eval, "AdapFu", run.fullModel(), tok, clientData, exactRows, plan);
+                                }
+                                RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
+                                        st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
+                                        eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
+                                        st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
+                                records.add(r);
+                                for (FederatedRun.ClientStat c : st.clients())
+                                    clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
+                                            c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
+                                try {
+                                    if (!st.eval().isEmpty())
+                                        PeftAdapter.save(run.adapter(), runDir.resolve("round-" + st.round()), cfg.model().toString());
+                                    // Rewritten (atomically) as each round ends: a killed run keeps every finished round.
+                                    RoundCsv.write(out.resolve("rounds.csv"), records);
+                                    RoundArrow.write(out.resolve("rounds.arrow"), records);
+                                    ClientCsv.write(out.resolve("clients.csv"), clientRecords);
+                                    status.round(method.label(), st.round());
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                                l.round(r);
+                            });
+                            if (run.emulatorLayersAfter() != null)
+                                layers.computeIfAbsent(method, k -> new ArrayList<>())
+                                        .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
                         }
-                        RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
-                                st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
-                                eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
-                                st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
-                        records.add(r);
-                        for (FederatedRun.ClientStat c : st.clients())
-                            clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
-                                    c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
-                        try {
-                            if (!st.eval().isEmpty())
-                                PeftAdapter.save(run.adapter(), runDir.resolve("round-" + st.round()), cfg.model().toString());
-                            // Rewritten (atomically) as each round ends: a killed run keeps every finished round.
-                            RoundCsv.write(out.resolve("rounds.csv"), records);
-                            RoundArrow.write(out.resolve("rounds.arrow"), records);
-                            ClientCsv.write(out.resolve("clients.csv"), clientRecords);
-                            status[0] = RunStatus.running(method.label(), st.round());
-                            status[0].write(out);
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                        l.round(r);
-                    });
-                    if (run.emulatorLayersAfter() != null)
-                        layers.computeIfAbsent(method, k -> new ArrayList<>())
-                                .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
+                    }
+                } catch (RuntimeException | Error e) {
+                    try {
+                        status.failed(); // before the report, which reads it
+                        if (!records.isEmpty())
+                            MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env));
+                    } catch (IOException | RuntimeException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
                 }
+                // rounds.csv and rounds.arrow are complete: the last round wrote them.
+                if (untuned != null) // the baseline row for tables built across runs (docs/RESULTS.md); round -1: before training
+                    RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
+                            Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
+                List<LayerTable.Group> groups = new ArrayList<>();
+                layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
+                        ba.stream().map(x -> x[1]).toList())));
+                status.finished();
+                Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
+                return new Result(records, untuned, report);
             }
-            } catch (RuntimeException | Error e) {
-                status[0] = status[0].as(RunStatus.FAILED);
-                try {
-                    status[0].write(out);
-                    if (!records.isEmpty())
-                        MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env));
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(onSignal);
-                } catch (IllegalStateException shuttingDown) { // the hook is running: let it mark the folder
-                }
-            }
-            // rounds.csv and rounds.arrow are complete: the last round wrote them.
-            if (untuned != null) // the baseline row for tables built across runs (docs/RESULTS.md); round -1: before training
-                RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
-                        Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
-            List<LayerTable.Group> groups = new ArrayList<>();
-            layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
-                    ba.stream().map(x -> x[1]).toList())));
-            status[0].as(RunStatus.FINISHED).write(out);
-            Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
-            return new Result(records, untuned, report);
         }
     }
 

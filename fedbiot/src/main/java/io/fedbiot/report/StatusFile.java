@@ -6,7 +6,8 @@ import java.nio.file.Path;
 /**
  * A folder's {@link RunStatus} kept for one run: "running" from {@link #start}, after each round
  * {@link #round}, "finished" by {@link #finished}, "failed" when closed without it, "interrupted"
- * from a shutdown hook (SIGINT, SIGTERM). Used as try-with-resources around the run.
+ * from a shutdown hook (SIGINT, SIGTERM). Used as try-with-resources around the run, in process
+ * (Experiment) and on the Flight server.
  */
 public final class StatusFile implements AutoCloseable {
     private final Path dir;
@@ -40,6 +41,13 @@ public final class StatusFile implements AutoCloseable {
 
     public void finished() throws IOException {
         status = status.as(RunStatus.FINISHED);
+        status.write(dir);
+        done = true;
+    }
+
+    /** "failed", written now (so a report written next reads it); close then leaves it. */
+    public void failed() throws IOException {
+        status = status.as(RunStatus.FAILED);
         status.write(dir);
         done = true;
     }
