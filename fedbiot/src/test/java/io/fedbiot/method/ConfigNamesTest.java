@@ -17,15 +17,11 @@ class ConfigNamesTest {
     Path tmp;
 
     private ExperimentConfig load(String... sets) throws IOException {
-        Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, ExperimentConfigTest.MINIMAL);
-        return ExperimentConfig.load(f, List.of(sets));
+        return ConfigFiles.load(tmp, ExperimentConfigTest.MINIMAL, sets);
     }
 
     private String fails(String... sets) {
-        ExperimentConfigException e = assertThrows(ExperimentConfigException.class, () -> load(sets));
-        assertTrue(e.getMessage().contains("c.yaml"), e.getMessage());
-        return e.getMessage();
+        return ConfigFiles.failure(tmp, ExperimentConfigTest.MINIMAL, sets).getMessage();
     }
 
     @Test

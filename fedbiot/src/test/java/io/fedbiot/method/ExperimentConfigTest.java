@@ -26,16 +26,12 @@ class ExperimentConfigTest {
     Path tmp;
 
     private ExperimentConfig load(String yaml, String... sets) throws IOException {
-        Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, yaml);
-        return ExperimentConfig.load(f, List.of(sets));
+        return ConfigFiles.load(tmp, yaml, sets);
     }
 
     /** The problems of a config that must fail, joined. */
     private String fails(String yaml, String... sets) {
-        ExperimentConfigException e = assertThrows(ExperimentConfigException.class, () -> load(yaml, sets));
-        assertTrue(e.getMessage().contains("c.yaml"), e.getMessage());
-        return String.join("\n", e.problems());
+        return String.join("\n", ConfigFiles.failure(tmp, yaml, sets).problems());
     }
 
     @Test

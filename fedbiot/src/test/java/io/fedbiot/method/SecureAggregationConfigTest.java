@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,15 +15,11 @@ class SecureAggregationConfigTest {
     Path tmp;
 
     private ExperimentConfig load(String... sets) throws IOException {
-        Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, ExperimentConfigTest.MINIMAL);
-        return ExperimentConfig.load(f, List.of(sets));
+        return ConfigFiles.load(tmp, ExperimentConfigTest.MINIMAL, sets);
     }
 
     private String fails(String... sets) {
-        ExperimentConfigException e = assertThrows(ExperimentConfigException.class, () -> load(sets));
-        assertTrue(e.getMessage().contains("c.yaml"), e.getMessage());
-        return String.join("\n", e.problems());
+        return String.join("\n", ConfigFiles.failure(tmp, ExperimentConfigTest.MINIMAL, sets).problems());
     }
 
     @Test
