@@ -167,16 +167,10 @@ class GenerateAdapterTest {
     /** A tiny real run's exported adapter: generate takes it as is, and it matches its merge. */
     @Test
     void anAdapterARunExportedGenerates() throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        String s = CliRun.shared().toString();
-        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
-                "--set", "model=" + s + "/data/models/stories260K.bin", "--set", "tokenizer=" + s + "/data/models/tok512.bin",
-                "--set", "data.client.path=" + s + "/data/datasets/gsm8k/test.jsonl",
-                "--set", "data.public.path=" + s + "/data/datasets/alpaca/alpaca_small.json",
-                "--set", "data.max_len=400", "--set", "data.cache=" + tmp.resolve("cache"), "--set", "methods=[fedlora]",
-                "--set", "rounds=1", "--set", "local_steps=3", "--set", "batch_size=2", "--set", "eval_every=1", "--set", "seeds=[7]",
-                "--set", "eval.max_rows=2", "--set", "eval.max_new_tokens=4", "--set", "lr_client=0.01",
-                "--set", "lora.targets=[wq,wk,wv,w2]", "--set", "output=" + tmp.resolve("run"));
+        Result r = CliRun.runOnStories(tmp, "methods=[fedlora]",
+                "rounds=1", "local_steps=3", "batch_size=2", "eval_every=1", "seeds=[7]",
+                "eval.max_rows=2", "eval.max_new_tokens=4", "lr_client=0.01",
+                "lora.targets=[wq,wk,wv,w2]", "output=" + tmp.resolve("run"));
         assertEquals(0, r.code(), r.err());
         Path adapter = tmp.resolve("run/fedlora-seed7/round-0");
         Result g = generate(adapter);

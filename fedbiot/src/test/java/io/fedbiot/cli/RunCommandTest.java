@@ -28,19 +28,11 @@ class RunCommandTest {
 
     @Test
     void allFourMethodsRunAndReport() throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        String s = CliRun.shared().toString();
-        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
-                "--set", "model=" + s + "/data/models/stories260K.bin",
-                "--set", "tokenizer=" + s + "/data/models/tok512.bin",
-                "--set", "data.client.path=" + s + "/data/datasets/gsm8k/test.jsonl",
-                "--set", "data.public.path=" + s + "/data/datasets/alpaca/alpaca_small.json",
-                "--set", "data.max_len=400", "--set", "data.cache=" + tmp.resolve("cache"),
-                "--set", "methods=[fedbiot, fedot, offsite-tuning, fedlora]",
-                "--set", "rounds=2", "--set", "local_steps=2", "--set", "align_steps=2", "--set", "prealign_rounds=1",
-                "--set", "batch_size=2", "--set", "eval_every=1", "--set", "seeds=[7]", "--set", "adapter=1", "--set", "beta=0.5",
-                "--set", "eval.max_rows=4", "--set", "eval.max_new_tokens=6", "--set", "lr_client=0.001",
-                "--set", "output=" + tmp.resolve("run"));
+        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot, fedot, offsite-tuning, fedlora]",
+                "rounds=2", "local_steps=2", "align_steps=2", "prealign_rounds=1",
+                "batch_size=2", "eval_every=1", "seeds=[7]", "adapter=1", "beta=0.5",
+                "eval.max_rows=4", "eval.max_new_tokens=6", "lr_client=0.001",
+                "output=" + tmp.resolve("run"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("report.md"), r.out());
         List<RoundRecord> rec = RoundCsv.read(tmp.resolve("run/rounds.csv"));

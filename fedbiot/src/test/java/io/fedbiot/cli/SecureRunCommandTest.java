@@ -22,19 +22,11 @@ class SecureRunCommandTest {
     Path tmp;
 
     private List<RoundRecord> runWith(boolean secure) throws Exception {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        String s = CliRun.shared().toString();
         Path out = tmp.resolve(secure ? "secure" : "plain");
-        Result r = run("run", "--quiet", "--config", root.resolve("configs/example.yaml").toString(),
-                "--set", "model=" + s + "/data/models/stories260K.bin",
-                "--set", "tokenizer=" + s + "/data/models/tok512.bin",
-                "--set", "data.client.path=" + s + "/data/datasets/gsm8k/test.jsonl",
-                "--set", "data.public.path=" + s + "/data/datasets/alpaca/alpaca_small.json",
-                "--set", "data.max_len=400", "--set", "data.cache=" + tmp.resolve("cache"),
-                "--set", "methods=[fedbiot]", "--set", "partition.clients=4", "--set", "seq_len=256",
-                "--set", "rounds=2", "--set", "local_steps=2", "--set", "align_steps=1", "--set", "prealign_rounds=1",
-                "--set", "batch_size=2", "--set", "eval_every=2", "--set", "seeds=[3]", "--set", "eval.max_rows=4",
-                "--set", "eval.gsm8k_exact_match=false", "--set", "secure_aggregation=" + secure, "--set", "output=" + out);
+        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot]", "partition.clients=4", "seq_len=256",
+                "rounds=2", "local_steps=2", "align_steps=1", "prealign_rounds=1",
+                "batch_size=2", "eval_every=2", "seeds=[3]", "eval.max_rows=4",
+                "eval.gsm8k_exact_match=false", "secure_aggregation=" + secure, "output=" + out);
         assertEquals(0, r.code(), r.err());
         return RoundCsv.read(out.resolve("rounds.csv"));
     }
