@@ -41,7 +41,7 @@ import java.util.Locale;
  * has the demo's shape with random weights and a LoRA set on its last two layers (as AdapFu is
  * evaluated). Random weights rarely emit EOS, so every row runs to max_new_tokens: the worst case.
  *
- * <p>{@code java -cp benchmarks/target/benchmarks.jar <flags> io.fedbiot.benchmarks.EvalBench [backend] [reps] [rows]}
+ * <p>{@code java -cp benchmarks/target/benchmarks.jar <flags> io.fedbiot.benchmarks.EvalBench [backend] [reps] [rows] [--profile]}
  */
 public final class EvalBench {
     private EvalBench() {}
@@ -49,7 +49,10 @@ public final class EvalBench {
     static final int MAX_NEW_TOKENS = 24, MAX_LEN = 256;   // the demo's eval.max_new_tokens and data.max_len
 
     public static void main(String[] args) throws Exception {
+        boolean profile = args.length > 3 && args[3].equals("--profile");   // per-op kernel time of one batched evaluation
         Backend be = Backends.byName(args.length > 0 ? args[0] : "native");
+        ProfilingBackend prof = profile ? new ProfilingBackend(be) : null;
+        if (profile) be = prof;
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int nRows = args.length > 2 ? Integer.parseInt(args[2]) : 80;   // the demo's eval.max_rows
         Demo.Scale scale = Demo.Scale.full();
@@ -69,7 +72,16 @@ public final class EvalBench {
             int[] eval = new int[Math.min(nRows, rows.size())];
             for (int i = 0; i < eval.length; i++) eval[i] = i * (rows.size() / eval.length);
             System.out.printf(Locale.ROOT, "backend %s, %d rows (of %d), max_new_tokens %d, model dim %d x %d layers, vocab %d, batch %d%n",
-                    be, eval.length, rows.size(), MAX_NEW_TOKENS, model.config().dim(), L, model.config().vocabSize(), Gsm8kEval.BATCH);
+                    be.name() + " (" + be.threads() + " threads)", eval.length, rows.size(), MAX_NEW_TOKENS, model.config().dim(), L, model.config().vocabSize(), Gsm8kEval.BATCH);
+            if (profile) {
+                run("batched", model, tok, rows, eval);
+                prof.reset();
+                long t0 = System.nanoTime();
+                run("batched", model, tok, rows, eval);
+                System.out.printf(Locale.ROOT, "batched evaluation: %.1f ms wall%n", (System.nanoTime() - t0) / 1e6);
+                prof.print(System.out, 1);
+                return;
+            }
             check(model, tok, rows, eval);
             String[] modes = {"legacy", "prefill", "batched"};
             double[][] rps = new double[modes.length][reps];
@@ -85,6 +97,14 @@ public final class EvalBench {
                 Arrays.sort(v);
                 System.out.printf(Locale.ROOT, "%-8s rows/s median %.1f  min %.1f  max %.1f  (%s)%n", modes[m], v[v.length / 2], v[0],
                         v[v.length - 1], Arrays.toString(Arrays.stream(rps[m]).map(x -> Math.round(x * 10) / 10.0).toArray()));
+            }
+            // Ratios within a repetition: the paths ran back to back, so load from other work cancels best here.
+            for (int m = 1; m < modes.length; m++) {
+                double[] q = new double[reps];
+                for (int r = 0; r < reps; r++) q[r] = rps[m][r] / rps[0][r];
+                Arrays.sort(q);
+                System.out.printf(Locale.ROOT, "%s / legacy per repetition: median %.2fx  min %.2fx  max %.2fx%n", modes[m],
+                        q[reps / 2], q[0], q[reps - 1]);
             }
         } finally {
             try (var files = Files.walk(dir)) {

@@ -21,9 +21,9 @@ import java.util.function.BiFunction;
  */
 public final class Gsm8kEval {
     /**
-     * Rows decoding together. 16 turns the per-token GEMVs into GEMMs with M = 16, where the
-     * weight reads are shared by the rows; larger batches gain little more on small models and
-     * each row holds a KV cache of (prompt + max new tokens) positions.
+     * Rows decoding together: 16 turns each step's GEMVs into GEMMs with M = 16. Past that, the
+     * per-row rope and attention calls dominate a decode step (EvalBench --profile), so more rows
+     * gain little while each holds a KV cache of prompt + max new tokens positions.
      */
     public static final int BATCH = 16;
 
