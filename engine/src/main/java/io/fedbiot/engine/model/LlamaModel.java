@@ -107,7 +107,7 @@ public final class LlamaModel {
     /** ids I32 [B,T] → logits [B,T,V]. */
     public Tensor forward(Tensor ids) {
         try (var s = Scratch.open()) {
-            return s.keep(head(layers(embed(ids), 0, layers.length, 0, null, true)));
+            return s.keep(head(layers(embed(ids), 0, layers.length, run(0, null), true)));
         }
     }
 
@@ -118,7 +118,7 @@ public final class LlamaModel {
      */
     public Tensor loss(Tensor ids, Tensor targets, Tensor mask) {
         try (var s = Scratch.open()) {
-            Tensor h = Nn.rmsnorm(layers(embed(ids), 0, layers.length, 0, null, true), base.norm(), config().normEps());
+            Tensor h = Nn.rmsnorm(layers(embed(ids), 0, layers.length, run(0, null), true), base.norm(), config().normEps());
             return s.keep(Losses.linearCrossEntropy(h, base.classifier(), targets, mask));
         }
     }
@@ -130,14 +130,14 @@ public final class LlamaModel {
 
     /** Runs positions [from, to) on x [B,T,C] whose first token sits at position pos0. */
     public Tensor layers(Tensor x, int from, int to, int pos0) {
-        return layers(x, from, to, pos0, null, false);
+        return layers(x, from, to, run(pos0, null), false);
     }
 
     // consumeInput: x is the caller's own temporary (the embedding), released once used like the rest
-    private Tensor layers(Tensor x, int from, int to, int pos0, KvCache cache, boolean consumeInput) {
+    private Tensor layers(Tensor x, int from, int to, Attend attend, boolean consumeInput) {
         Tensor in = x;
         for (int p = from; p < to; p++) {
-            Tensor next = layer(p, x, pos0, cache);
+            Tensor next = layer(p, x, attend);
             if (x != in || consumeInput) x.release();   // the next layer saved it if backward needs it
             x = next;
         }
@@ -153,41 +153,83 @@ public final class LlamaModel {
 
     /** One decoder layer at model position p: x [B,T,C] → [B,T,C]. */
     public Tensor layer(int p, Tensor x, int pos0) {
-        return layer(p, x, pos0, null);
+        return layer(p, x, run(pos0, null));
     }
 
-    private Tensor layer(int p, Tensor x, int pos0, KvCache cache) {
+    private Tensor layer(int p, Tensor x, Attend attend) {
         try (var s = Scratch.open()) {
-            return s.keep(layerOps(p, x, pos0, cache));
+            return s.keep(layerOps(p, x, attend));
         }
     }
 
+    /** Attention of model position p: q [B,T,H*D], k and v [B,T,G*D] → [B,T,H,D]; releases q and k once used. */
+    private interface Attend {
+        Tensor apply(int p, Tensor q, Tensor k, Tensor v);
+    }
+
+    /** Every row's tokens at positions pos0..pos0+T-1, against {@code cache} (batch 1) when there is one. */
+    private Attend run(int pos0, KvCache cache) {
+        LlamaConfig c = config();
+        return (p, q, k, v) -> {
+            int B = q.dim(0), T = q.dim(1), H = c.nHeads(), G = c.nKvHeads(), D = c.headSize();
+            Tensor qr = Nn.rope(Ops.reshape(q, B, T, H, D), pos0, c.ropeTheta(), c.ropeStyle());
+            Tensor kr = Nn.rope(Ops.reshape(k, B, T, G, D), pos0, c.ropeTheta(), c.ropeStyle());
+            q.release();
+            k.release();
+            Tensor ks = kr, vs = Ops.reshape(v, B, T, G, D);
+            if (cache != null) {
+                Tensor[] kv = cache.append(p, kr, vs, pos0);
+                ks = kv[0];
+                vs = kv[1];
+            }
+            Tensor a = Nn.attention(qr, ks, vs, (float) (1.0 / Math.sqrt(D)));
+            qr.release();
+            kr.release();
+            return a;
+        };
+    }
+
+    /**
+     * Batched decode: row b's one token sits at position pos[b] and attends to its own cache
+     * caches[b]. Rope and attention run per row (positions and cache lengths differ); the
+     * projections around them already ran as one GEMM over the rows.
+     */
+    private Attend rows(int[] pos, KvCache[] caches) {
+        LlamaConfig c = config();
+        return (p, q, k, v) -> {
+            int B = q.dim(0), H = c.nHeads(), G = c.nKvHeads(), D = c.headSize();
+            Tensor out = Tensor.zeros(backend(), B, 1, H, D);
+            long n = (long) H * D;
+            for (int b = 0; b < B; b++) {
+                Tensor qr = Nn.rope(q.sliceRows(b, b + 1).view(1, 1, H, D), pos[b], c.ropeTheta(), c.ropeStyle());
+                Tensor kr = Nn.rope(k.sliceRows(b, b + 1).view(1, 1, G, D), pos[b], c.ropeTheta(), c.ropeStyle());
+                Tensor[] kv = caches[b].append(p, kr, v.sliceRows(b, b + 1).view(1, 1, G, D), pos[b]);
+                Tensor a = Nn.attention(qr, kv[0], kv[1], (float) (1.0 / Math.sqrt(D)));
+                backend().copy(out.sliceRows(b, b + 1).buf(), a.buf(), n);
+                qr.release();
+                kr.release();
+                a.release();
+            }
+            q.release();
+            k.release();
+            return out;
+        };
+    }
+
     // Each temporary is released at its last use: it then lives on only if a node saved it.
-    private Tensor layerOps(int p, Tensor x, int pos0, KvCache cache) {
+    private Tensor layerOps(int p, Tensor x, Attend attend) {
         LlamaConfig c = config();
         int baseLayer = layers[p];
         LayerWeights w = base.layer(baseLayer);
         LoraSet lora = loraFor(baseLayer);
-        int B = x.dim(0), T = x.dim(1), H = c.nHeads(), G = c.nKvHeads(), D = c.headSize();
+        int B = x.dim(0), T = x.dim(1), H = c.nHeads(), D = c.headSize();
 
         Tensor xn = Nn.rmsnorm(x, w.attentionNorm(), c.normEps());
         Tensor q = linear(xn, w, LoraTarget.WQ, baseLayer, lora);                    // [B,T,H*D]
         Tensor k = linear(xn, w, LoraTarget.WK, baseLayer, lora);                    // [B,T,G*D]
         Tensor v = linear(xn, w, LoraTarget.WV, baseLayer, lora);
         xn.release();
-        Tensor qr = Nn.rope(Ops.reshape(q, B, T, H, D), pos0, c.ropeTheta(), c.ropeStyle());
-        Tensor kr = Nn.rope(Ops.reshape(k, B, T, G, D), pos0, c.ropeTheta(), c.ropeStyle());
-        q.release();
-        k.release();
-        Tensor ks = kr, vs = Ops.reshape(v, B, T, G, D);
-        if (cache != null) {
-            Tensor[] kv = cache.append(p, kr, vs, pos0);
-            ks = kv[0];
-            vs = kv[1];
-        }
-        Tensor a = Nn.attention(qr, ks, vs, (float) (1.0 / Math.sqrt(D)));           // [B,T,H,D]
-        qr.release();
-        kr.release();
+        Tensor a = attend.apply(p, q, k, v);                                         // [B,T,H,D]
         v.release();
         Tensor o = linear(Ops.reshape(a, B, T, H * D), w, LoraTarget.WO, baseLayer, lora);
         a.release();
@@ -248,9 +290,25 @@ public final class LlamaModel {
     public Tensor forwardCached(int[] tokens, int pos, KvCache cache) {
         if (tokens.length == 0) throw new IllegalArgumentException("no tokens to feed");
         try (var ng = Autograd.noGrad(); var s = Scratch.open()) {
-            Tensor x = layers(embed(Tensor.ofInts(backend(), tokens, 1, tokens.length)), 0, layers.length, pos, cache, true);
+            Tensor x = layers(embed(Tensor.ofInts(backend(), tokens, 1, tokens.length)), 0, layers.length, run(pos, cache), true);
             Tensor last = x.view(tokens.length, config().dim()).sliceRows(tokens.length - 1, tokens.length);
             return s.keep(head(last).view(config().vocabSize()));
+        }
+    }
+
+    /**
+     * Batched decode: feeds tokens[b] at position pos[b] through caches[b] for every row b and
+     * returns the logits [B,V]. Every projection, the FFN and the classifier run once over the B
+     * rows (M = B); rope and attention per row. Allocates in the current step scope.
+     */
+    public Tensor forwardCached(int[] tokens, int[] pos, KvCache[] caches) {
+        int B = tokens.length;
+        if (B == 0) throw new IllegalArgumentException("no rows to feed");
+        if (pos.length != B || caches.length != B)
+            throw new IllegalArgumentException(B + " tokens need as many positions and caches, got " + pos.length + " and " + caches.length);
+        try (var ng = Autograd.noGrad(); var s = Scratch.open()) {
+            Tensor x = layers(embed(Tensor.ofInts(backend(), tokens, B, 1)), 0, layers.length, rows(pos.clone(), caches.clone()), true);
+            return s.keep(head(x.view(B, config().dim())));
         }
     }
 
