@@ -42,7 +42,6 @@ import java.util.Map;
  * @param betas                  AdamW (β1, β2)
  * @param weightDecay            AdamW weight decay
  * @param batchSize              samples per optimizer step (clients and alignment)
- * @param seqLen                 checked against the model's context but not read (ALGORITHM.md §10.2)
  * @param seeds                  one run per seed and method
  * @param evalEvery              evaluate and checkpoint every this many rounds (and after the last)
  * @param eval                   evaluation options
@@ -73,7 +72,6 @@ public record ExperimentConfig(
         List<Double> betas,
         double weightDecay,
         int batchSize,
-        int seqLen,
         List<Long> seeds,
         int evalEvery,
         Eval eval,
@@ -201,7 +199,7 @@ public record ExperimentConfig(
                 1.0, 0.0,
                 500, 30, 5, 50,
                 1e-4, 1e-4, List.of(0.9, 0.95), 0.0,
-                10, 512,
+                10,
                 List.of(0L),
                 50,
                 new Eval(0.1, 200, true, 256),
@@ -264,7 +262,6 @@ public record ExperimentConfig(
         for (double b : betas) if (!(b >= 0 && b < 1)) p.add("betas: each must be in [0, 1), got " + b);
         nonNegative(p, "weight_decay", weightDecay);
         atLeast(p, "batch_size", batchSize, 1);
-        atLeast(p, "seq_len", seqLen, 2);
         if (seeds.isEmpty()) p.add("seeds: empty; list at least one seed");
         if (new HashSet<>(seeds).size() != seeds.size()) p.add("seeds: listed twice in " + seeds);
         atLeast(p, "eval_every", evalEvery, 1);

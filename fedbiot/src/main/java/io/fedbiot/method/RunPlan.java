@@ -108,8 +108,6 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         List<String> tooLong = new ArrayList<>();
         if (cfg.data().maxLen() > model.maxSeqLen()) tooLong.add("data.max_len: " + cfg.data().maxLen()
                 + " is above the model's context length " + model.maxSeqLen() + "; set data.max_len <= " + model.maxSeqLen());
-        if (cfg.seqLen() > model.maxSeqLen()) tooLong.add("seq_len: " + cfg.seqLen()
-                + " is above the model's context length " + model.maxSeqLen() + "; set seq_len <= " + model.maxSeqLen());
         if (!tooLong.isEmpty()) throw new ExperimentConfigException(String.valueOf(cfg.model()), tooLong);
         long seed0 = cfg.seeds().get(0); // the data's cuts and partition follow the first seed on every run
         var lc = cfg.lora();

@@ -23,7 +23,7 @@ class SecureRunCommandTest {
 
     private List<RoundRecord> runWith(boolean secure) throws Exception {
         Path out = tmp.resolve(secure ? "secure" : "plain");
-        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot]", "partition.clients=4", "seq_len=256",
+        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot]", "partition.clients=4",
                 "rounds=2", "local_steps=2", "align_steps=1", "prealign_rounds=1",
                 "batch_size=2", "eval_every=2", "seeds=[3]", "eval.max_rows=4",
                 "eval.gsm8k_exact_match=false", "secure_aggregation=" + secure, "output=" + out);

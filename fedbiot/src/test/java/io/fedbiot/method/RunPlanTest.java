@@ -149,7 +149,7 @@ class RunPlanTest {
 
     @Test
     void lengthsAboveTheModelsContextAreRefusedInBothRuntimesNamingBothNumbers() throws IOException {
-        for (String[] sets : new String[][]{{"seq_len=513"}, {"data.max_len=600"}, {"seq_len=1000", "data.max_len=700"}}) {
+        for (String[] sets : new String[][]{{"data.max_len=513"}, {"data.max_len=600"}}) {
             ExperimentConfig c = cfg(sets);
             for (Exception e : List.of(assertThrows(ExperimentConfigException.class, () -> inProcess(c)),
                     assertThrows(ExperimentConfigException.class, () -> flight(c)))) {
@@ -162,6 +162,6 @@ class RunPlanTest {
                 }
             }
         }
-        assertEquals(512, inProcess(cfg("seq_len=512", "data.max_len=512")).data().maxLen(), "the context itself is allowed");
+        assertEquals(512, inProcess(cfg("data.max_len=512")).data().maxLen(), "the context itself is allowed");
     }
 }
