@@ -161,7 +161,8 @@ public final class Experiment {
                                 RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
                                         eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
-                                        st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
+                                        st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes(),
+                                        st.nanSkipped(), (st.align() == null ? 0 : st.align().nanSkipped()) + (st.round() == 0 ? run.prealignNanSkipped() : 0));
                                 records.add(r);
                                 for (FederatedRun.ClientStat c : st.clients())
                                     clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),

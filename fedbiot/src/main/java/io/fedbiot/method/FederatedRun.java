@@ -99,6 +99,7 @@ public final class FederatedRun implements AutoCloseable {
     private final DrawLog sampler;
     private final long packageBytes;
     private EmulatorLayers layersBefore, layersAfter;
+    private int prealignNanSkipped;
     private SecureAggregation secure;
 
     /** Secure aggregation's parameters: threshold t (0: a majority) and fixed-point fraction bits. */
@@ -159,7 +160,8 @@ public final class FederatedRun implements AutoCloseable {
     /** Pre-alignment (FedBiOT only): {@code prealign} alignment calls with the initial adapter. */
     public void prealign() {
         if (split.method() == Method.FEDBIOT)
-            for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+            for (int i = 0; i < s.prealign(); i++)
+                prealignNanSkipped += Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align(), alignDropout(-1 - i)).nanSkipped();
     }
 
     /**
@@ -174,7 +176,7 @@ public final class FederatedRun implements AutoCloseable {
         double alignSeconds = 0, alignFlops = 0;
         if (split.method() == Method.FEDBIOT && t > 0) {
             long a0 = System.nanoTime();
-            align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+            align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align(), alignDropout(t));
             alignSeconds = (System.nanoTime() - a0) / 1e9;
             alignFlops = align.tokens() * Costs.alignStep(base.config(), split, 1, align.seqLen());
         }
@@ -226,6 +228,14 @@ public final class FederatedRun implements AutoCloseable {
         return new RoundStats(t, selected, back.isEmpty() ? Double.NaN : lossSum / n, nan, align, eval, down, up,
                 clientFlops / n, alignSeconds, alignFlops, (System.nanoTime() - t0) / 1e9, included,
                 t == 0 ? packageBytes * transport.clients() : 0, List.copyOf(perClient));
+    }
+
+    /**
+     * The LoRA dropout RNG of alignment call {@code call} (round t, or -1 - i for pre-alignment i):
+     * a function of seed and call alone, so a resumed server draws what an uninterrupted one would.
+     */
+    private Rng alignDropout(int call) {
+        return new Rng(s.seed() * 0x9E3779B97F4A7C15L + call);
     }
 
     /** The state after the last completed round. */
@@ -301,6 +311,8 @@ public final class FederatedRun implements AutoCloseable {
     public LlamaModel compressedModel() { return compressed; }
     public Split split() { return split; }
     public long packageBytes() { return packageBytes; }
+    /** Pre-alignment steps skipped for a non-finite loss or gradient (reported with round 0). */
+    public int prealignNanSkipped() { return prealignNanSkipped; }
 
     /** Per-emulator-layer NMSE/KL on the public held-out split before pre-alignment; null until run, or without emulator or public data. */
     public EmulatorLayers emulatorLayersBefore() { return layersBefore; }

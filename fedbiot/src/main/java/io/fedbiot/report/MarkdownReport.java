@@ -68,12 +68,14 @@ public final class MarkdownReport {
         for (String metric : metrics) qualityTable(md, metric, records, methods, untuned);
 
         md.append("## Training\n\n");
-        md.append("| method | final train loss | final alignment NMSE | final alignment KL |\n|---|---|---|---|\n");
+        md.append("| method | final train loss | final alignment NMSE | final alignment KL | skipped steps: client / alignment |\n|---|---|---|---|---|\n");
         for (String m : methods) {
             md.append("| ").append(m).append(" | ").append(finalOf(records, m, RoundRecord::trainLoss)).append(" | ")
                     .append(finalOf(records, m, RoundRecord::alignNmse)).append(" | ")
-                    .append(finalOf(records, m, RoundRecord::alignKl)).append(" |\n");
+                    .append(finalOf(records, m, RoundRecord::alignKl)).append(" | ")
+                    .append(sum(records, m, RoundRecord::nanSkipped)).append(" / ").append(sum(records, m, RoundRecord::alignNanSkipped)).append(" |\n");
         }
+        md.append("\nSkipped steps had a non-finite loss or gradient and changed nothing; summed over rounds and seeds.\n");
         md.append('\n');
 
         md.append("## Cost per round\n\n");
@@ -203,6 +205,10 @@ public final class MarkdownReport {
             if (!run.isEmpty()) fin.add(f.applyAsDouble(run.getLast()));
         }
         return meanStd(fin);
+    }
+
+    private static long sum(List<RoundRecord> records, String method, java.util.function.ToIntFunction<RoundRecord> f) {
+        return records.stream().filter(r -> r.method().equals(method)).mapToLong(f::applyAsInt).sum();
     }
 
     /** Mean over all of a method's rounds and seeds, NaNs left out. */
