@@ -90,11 +90,13 @@ public record ExperimentConfig(
     /**
      * @param client    the clients' private data
      * @param publicSet the server's public data for alignment (key {@code public})
+     * @param test      the test split exact match is scored on (GSM8K's test.jsonl), same format as {@code client},
+     *                  read under {@code badRows}; path null: the held-out test rows of {@code client}
      * @param maxLen    tokenized rows longer than this (prompt + response) are skipped
      * @param badRows   rows that cannot be read: skip (and count) or fail
      * @param cache     folder for tokenized data caches
      */
-    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, int maxLen, BadRowPolicy badRows, Path cache) {}
+    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, Dataset test, int maxLen, BadRowPolicy badRows, Path cache) {}
 
     /** A dataset file and its format. */
     public record Dataset(Path path, DataFormat format) {}
@@ -183,14 +185,15 @@ public record ExperimentConfig(
      * @param maxRows          evaluate at most this many held-out rows (0: all)
      * @param gsm8kExactMatch  generate and score exact match (GSM8K data: the number; tasks data: the answer string)
      * @param maxNewTokens     generation length for exact match
+     * @param validationFraction share of the held-out rows that is validation (picks the best round), the rest test
      */
-    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens) {}
+    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, double validationFraction) {}
 
     /** Paper values where it gives them (GSM8K, β = 0.2), small enough elsewhere to run on a CPU. */
     public static ExperimentConfig defaults() {
         return new ExperimentConfig(
                 null, null,
-                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), 512, BadRowPolicy.SKIP,
+                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), new Dataset(null, DataFormat.GSM8K), 512, BadRowPolicy.SKIP,
                         Path.of(".cache", "fedbiot")),
                 new Partition(new PartitionScheme.Iid(), null, null),
                 List.of(Method.FEDBIOT),
@@ -202,7 +205,7 @@ public record ExperimentConfig(
                 10,
                 List.of(0L),
                 50,
-                new Eval(0.1, 200, true, 256),
+                new Eval(0.1, 200, true, 256, 0.5),
                 false, true,
                 false, 0, 24,
                 Path.of("runs"));
@@ -228,6 +231,15 @@ public record ExperimentConfig(
         if (aligns && (data.publicSet() == null || data.publicSet().path() == null))
             p.add("data.public.path: required for fedbiot's alignment (or set align_steps and prealign_rounds to 0)");
         if (data.publicSet() != null && data.publicSet().format() == null) p.add("data.public.format: required");
+        if (data.test() != null && data.test().path() != null) {
+            if (data.test().format() != DataFormat.GSM8K && data.test().format() != DataFormat.TASKS)
+                p.add("data.test.format: must be gsm8k or tasks (rows with an answer to match), got " + data.test().format());
+            else if (data.client() != null && data.test().format() != data.client().format())
+                p.add("data.test.format: " + data.test().format().name().toLowerCase(Locale.ROOT) + " differs from data.client.format "
+                        + String.valueOf(data.client().format()).toLowerCase(Locale.ROOT) + "; the test split scores the clients' task");
+            if (!eval.gsm8kExactMatch())
+                p.add("data.test.path: only exact match reads the test split; set eval.gsm8k_exact_match: true or remove data.test");
+        }
         atLeast(p, "data.max_len", data.maxLen(), 2);
         if (data.badRows() == null) p.add("data.bad_rows: required, skip or fail");
         if (partition.by() == null) p.add("partition.by: required, iid, field:NAME or dirichlet:ALPHA:NAME");
@@ -267,6 +279,8 @@ public record ExperimentConfig(
         atLeast(p, "eval_every", evalEvery, 1);
         if (!(eval.heldoutFraction() > 0 && eval.heldoutFraction() < 1))
             p.add("eval.heldout_fraction: must be in (0, 1), got " + eval.heldoutFraction());
+        if (!(eval.validationFraction() > 0 && eval.validationFraction() < 1))
+            p.add("eval.validation_fraction: must be in (0, 1) (validation picks the best round, the rest is test), got " + eval.validationFraction());
         atLeast(p, "eval.max_rows", eval.maxRows(), 0);
         atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
         secureAggregationProblems(p);

@@ -65,8 +65,18 @@ public final class FederatedRun implements AutoCloseable {
         }
     }
 
-    /** Held-out batches: one list per client, and the public held-out split. */
-    public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {}
+    /**
+     * Held-out batches: one list per client (test rows), the public held-out split, and the
+     * validation rows (disjoint from the test rows) that pick the best round; empty for none.
+     */
+    public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut, List<Batch> validation) {
+        public EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {
+            this(clients, publicHeldOut, List.of());
+        }
+    }
+
+    /** The metric of the AdapFu loss on the validation rows (report.BestRounds chooses by it). */
+    public static final String VAL_LOSS = "val_loss";
 
     /**
      * @param bytesDownPerClient the round's payload to one selected client (tensor values, no padding)
@@ -272,7 +282,15 @@ public final class FederatedRun implements AutoCloseable {
         Map<String, Double> m = new LinkedHashMap<>();
         score(m, "AdapEmu", compressed);
         score(m, "AdapFu", full);
+        validate(m, full);
         return m;
+    }
+
+    /** AdapFu only: the adapter plugged into the full model is what ships, so it is what picks the round. */
+    private void validate(Map<String, Double> m, LlamaModel model) {
+        if (evalData.validation().isEmpty()) return;
+        Evaluator.Score v = Evaluator.loss(model, evalData.validation());
+        if (v.tokens() > 0) m.put("AdapFu/" + VAL_LOSS, v.loss());
     }
 
     /**
@@ -281,7 +299,9 @@ public final class FederatedRun implements AutoCloseable {
      */
     public Map<String, Double> evaluateUntuned() {
         Map<String, Double> m = new LinkedHashMap<>();
-        score(m, "AdapFu", LlamaModel.full(base));
+        LlamaModel untuned = LlamaModel.full(base);
+        score(m, "AdapFu", untuned);
+        validate(m, untuned);
         return m;
     }
 

@@ -106,7 +106,8 @@ public final class Plots {
     /** Readable metric names: "public_ppl" -> "public held-out perplexity"; unknown keys as they are. */
     static String displayMetric(String metric) {
         String m = metric.toLowerCase(Locale.ROOT);
-        String where = m.startsWith("public_") ? "public held-out " : m.startsWith("client_") ? "clients' held-out " : "";
+        String where = m.startsWith("public_") ? "public held-out " : m.startsWith("client_") ? "clients' held-out "
+                : m.startsWith("val_") ? "validation " : "";
         String what = m.substring(m.indexOf('_') + 1);
         if (where.isEmpty()) what = m;
         return switch (what) {

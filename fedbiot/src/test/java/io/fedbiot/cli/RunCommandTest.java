@@ -64,7 +64,7 @@ class RunCommandTest {
         assertEquals("untuned", untuned.getFirst().method());
         assertTrue(Double.isFinite(untuned.getFirst().metric("AdapFu/client_loss")), untuned.toString());
         assertTrue(Files.exists(tmp.resolve("run/rounds.arrow")));
-        assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/round-1/adapter_model.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/final/adapter_model.safetensors")));
     }
 
     @Test

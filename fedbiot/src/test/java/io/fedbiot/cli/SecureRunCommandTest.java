@@ -43,8 +43,8 @@ class SecureRunCommandTest {
         assertEquals(plain.get(1).metric(key), secure.get(1).metric(key), 1e-5);
         try (Checkpoint ck = Checkpoint.load(CliRun.model("stories260K.bin")); Arena arena = Arena.ofConfined()) {
             var mc = ck.weights().config();
-            float[] a = PeftAdapter.load(tmp.resolve("plain/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
-            float[] b = PeftAdapter.load(tmp.resolve("secure/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            float[] a = PeftAdapter.load(tmp.resolve("plain/fedbiot-seed3/final"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            float[] b = PeftAdapter.load(tmp.resolve("secure/fedbiot-seed3/final"), mc, Backends.java(), arena).params().flat().toFloatArray();
             assertEquals(a.length, b.length);
             double worst = 0, size = 0;
             for (int j = 0; j < a.length; j++) {
