@@ -132,6 +132,16 @@ class InputChecksTest {
     }
 
     @Test
+    void runRefusesAMissingTestSplitBeforeAnyWork() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path cfg = config(model("stories260K.bin").toString(), data.toString());
+        Path missing = tmp.resolve("no-test.jsonl");
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "data.test.path=" + missing), "run",
+                "no such file: " + missing);
+        assertFalse(Files.exists(tmp.resolve("out")), "no output folder was made");
+    }
+
+    @Test
     void demoRefusesABadOverrideBeforePretraining() {
         Path out = tmp.resolve("demo");
         assertUserError(run("demo", "--quick", "--quiet", "--out", out.toString(), "--set", "rounds=ten"), "demo",
