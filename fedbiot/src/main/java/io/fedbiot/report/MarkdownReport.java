@@ -100,7 +100,7 @@ public final class MarkdownReport {
             String before = "before alignment", after = "after the last round";
             md.append("## Emulator layers\n\nOn the public held-out split: the fresh adapter before pre-alignment, and the "
                     + "final adapter and emulator after the last round.\n\n").append(LayerTable.markdown(layers, before, after));
-            LayerPlot.write(layers, before, after, dir.resolve("emulator_layers.png"));
+            LayerPlot.write(layers, before, after, dir.resolve("emulator_layers.png"), Plots.colours(methods));
             md.append("\n![per-layer NMSE and KL of the emulator](emulator_layers.png)\n\n");
         }
 
