@@ -40,8 +40,8 @@ import java.util.stream.IntStream;
 /**
  * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
- * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and the adapters of
- * every evaluated round in PEFT's layout. The metrics are rewritten as each round ends and
+ * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and per
+ * method and seed two adapters in PEFT's layout: {@code best} (lowest validation loss, {@link BestRound}) and {@code final}. The metrics are rewritten as each round ends and
  * {@code status.json} says running/finished/failed/interrupted; a previous run's files in the folder
  * move to {@code previous-<time>/} at the start (see {@link RunFolder}).
  */
@@ -103,6 +103,9 @@ public final class Experiment {
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
             int[][] valTest = plan.eval().validationAndTest(cs.heldOut(), cfg.seeds().get(0)); // disjoint: validation picks, test reports
+            l.log("held-out rows: " + valTest[0].length + " validation, " + valTest[1].length + " test");
+            if (valTest[0].length == 0)
+                l.log("no validation rows (raise eval.heldout_fraction or eval.validation_fraction): no best adapter, the report's best is the final round");
             Partition held = plan.partition().apply(clientData, valTest[1]);
             TestSplit test = TestSplit.load(cfg, tok, clientData, valTest[1], plan, l::log); // before any training: a bad file fails here
             l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");

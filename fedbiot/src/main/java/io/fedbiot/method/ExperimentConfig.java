@@ -43,7 +43,7 @@ import java.util.Map;
  * @param weightDecay            AdamW weight decay
  * @param batchSize              samples per optimizer step (clients and alignment)
  * @param seeds                  one run per seed and method
- * @param evalEvery              evaluate and checkpoint every this many rounds (and after the last)
+ * @param evalEvery              evaluate every this many rounds (and after the last); the best adapter is kept by validation loss
  * @param eval                   evaluation options
  * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
  * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)

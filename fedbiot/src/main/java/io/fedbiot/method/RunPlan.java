@@ -88,11 +88,12 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
     public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, double validationFraction) {
         /**
          * The held-out rows cut into {validation, test}, disjoint, by a seeded shuffle: validation picks
-         * the best round, test is what the report's losses and exact match are.
+         * the best round, test is what the report's losses and exact match are. Test gets
+         * round(n · (1 − validationFraction)), so a single held-out row is a test row.
          */
         public int[][] validationAndTest(int[] heldOut, long seed) {
-            Splits.Split vt = Splits.split(heldOut.length, validationFraction, seed ^ 0x76616C69L); // its own stream, not the train cut's
-            return new int[][]{pick(heldOut, vt.train()), pick(heldOut, vt.heldOut())};
+            Splits.Split tv = Splits.split(heldOut.length, 1 - validationFraction, seed ^ 0x76616C69L); // its own stream, not the train cut's
+            return new int[][]{pick(heldOut, tv.heldOut()), pick(heldOut, tv.train())};
         }
 
         private static int[] pick(int[] rows, int[] at) {

@@ -49,6 +49,34 @@ class EvalSplitsConfigTest {
     }
 
     @Test
+    void withoutValidationRowsTheRunSaysSoKeepsNoBestAdapterAndReportsTheFinalRound() throws Exception {
+        Path rows = tmp.resolve("four.jsonl");
+        java.nio.file.Files.writeString(rows, """
+                {"question": "1 + 1?", "answer": "#### 2"}
+                {"question": "2 + 1?", "answer": "#### 3"}
+                {"question": "2 + 2?", "answer": "#### 4"}
+                {"question": "3 + 2?", "answer": "#### 5"}
+                """);
+        Path out = tmp.resolve("out");
+        String yaml = "model: " + TestData.shared("models/stories260K.bin") + "\ntokenizer: " + TestData.shared("models/tok512.bin")
+                + "\ndata:\n  client: {path: " + rows + ", format: gsm8k}\n  cache: " + tmp.resolve("cache")
+                + "\nmethods: [fedlora]\nrounds: 1\nlocal_steps: 1\nbatch_size: 2\nseeds: [0]\neval: {heldout_fraction: 0.25, gsm8k_exact_match: false}"
+                + "\noutput: " + out + "\n";
+        java.util.List<String> log = new java.util.ArrayList<>();
+        new Experiment(ConfigFiles.load(tmp, yaml)).run(new Experiment.Listener() {
+            @Override
+            public void log(String line) {
+                log.add(line);
+            }
+        });
+        assertTrue(log.contains("held-out rows: 0 validation, 1 test"), log.toString()); // one held-out row is a test row
+        assertTrue(log.stream().anyMatch(x -> x.startsWith("no validation rows")), log.toString());
+        assertTrue(java.nio.file.Files.isDirectory(out.resolve("fedlora-seed0/final")));
+        assertFalse(java.nio.file.Files.exists(out.resolve("fedlora-seed0/best")));
+        assertTrue(java.nio.file.Files.readString(out.resolve("report.md")).contains("| FedLoRA | 0 | – (no validation) | 0 |"));
+    }
+
+    @Test
     void validationAndTestRowsAreDisjointAndCoverTheHeldOutRows() throws Exception {
         RunPlan.EvalPlan plan = RunPlan.resolve(ConfigFiles.load(tmp, YAML, "eval.validation_fraction=0.3"),
                 new io.fedbiot.engine.model.LlamaConfig(64, 172, 6, 8, 4, 512, 512, 10000f, 1e-5f, true,
