@@ -69,6 +69,7 @@ public final class RunCommand implements Callable<Integer> {
         if (cfg.tokenizer() != null && !Files.isRegularFile(cfg.tokenizer())) throw new NoSuchFileException(cfg.tokenizer().toString());
         List<Path> data = new ArrayList<>(List.of(cfg.data().client().path()));
         if (cfg.data().publicSet() != null && cfg.data().publicSet().path() != null) data.add(cfg.data().publicSet().path());
+        if (cfg.data().test() != null && cfg.data().test().path() != null) data.add(cfg.data().test().path());
         for (Path p : data) if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString());
     }
 

@@ -4,12 +4,14 @@ import io.fedbiot.data.Batch;
 
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Ops;
+import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.engine.model.LlamaModel;
 import io.fedbiot.engine.model.LoraSet;
 import io.fedbiot.engine.optim.AdamW;
+import io.fedbiot.engine.optim.GradClip;
 import io.fedbiot.kernels.Backend;
 
 import java.lang.foreign.Arena;
@@ -19,7 +21,9 @@ import java.util.List;
  * The lower level (ALGORITHM.md §4): the server re-aligns the emulator's LoRA to the full model
  * on public data with NMSE(h_emu, h_teacher) + λ·KL(p_F ‖ p_M). The teacher block runs on the
  * same hidden state that entered the emulator; p_F is the full model with the current adapter
- * plugged in, under no-grad. A fresh AdamW per call.
+ * plugged in, under no-grad. A fresh AdamW per call. As in client training, a step whose loss or
+ * gradient norm is not finite changes nothing and is counted, and LoRA dropout is on in the
+ * compressed model when a dropout RNG is given (the teacher never drops).
  */
 public final class Alignment {
     public record Settings(int steps, float lr, float beta1, float beta2, float weightDecay, float lambda,
@@ -30,8 +34,11 @@ public final class Alignment {
         }
     }
 
-    /** Mean NMSE and KL over the batches measured (or the steps taken); tokens and seqLen for the cost table. */
-    public record Result(double nmse, double kl, long tokens, int seqLen) {
+    /**
+     * Mean NMSE and KL over the batches measured (or the steps that counted; NaN when none did);
+     * tokens and seqLen for the cost table; nanSkipped: steps skipped for a non-finite loss or gradient.
+     */
+    public record Result(double nmse, double kl, long tokens, int seqLen, int nanSkipped) {
         public double loss(float lambda) {
             return nmse + lambda * kl;
         }
@@ -45,29 +52,48 @@ public final class Alignment {
      */
     public static Result align(LlamaModel full, LlamaModel compressed, Split split, LoraSet emulator, LoraSet adapter,
                                BatchSource data, Settings s) {
+        return align(full, compressed, split, emulator, adapter, data, s, null);
+    }
+
+    /** As above; {@code dropout} non-null switches the compressed model's LoRA dropout on for the steps. */
+    public static Result align(LlamaModel full, LlamaModel compressed, Split split, LoraSet emulator, LoraSet adapter,
+                               BatchSource data, Settings s, Rng dropout) {
         emulator.params().zeroGrad();
         double nmse = 0, kl = 0;
         long tokens = 0;
-        int seqLen = 0;
+        int seqLen = 0, counted = 0, skipped = 0;
+        compressed.setTraining(dropout);
         try (Arena state = Arena.ofShared(); var targets = Autograd.targets(emulator.params().targets())) {   // not the adapter
             AdamW opt = new AdamW(emulator.params().asList(), state, s.lr(), s.beta1(), s.beta2(), AdamW.EPS, s.weightDecay());
             for (int step = 0; step < s.steps(); step++) {
                 try (var scope = StepScope.open()) {
                     Batch b = data.next();
-                    tokens += (long) b.batch() * b.seqLen();
+                    tokens += (long) b.batch() * b.seqLen(); // work done, counted or not
                     seqLen = Math.max(seqLen, b.seqLen());
                     Tensor[] t = terms(full, compressed, split, b, s.layerwise(), s.maskPadding());
                     Tensor loss = Ops.add(t[0], Ops.scale(t[1], s.lambda()));
+                    if (!Float.isFinite(loss.item())) { // before backward: a NaN would reach AdamW's moments
+                        skipped++;
+                        continue;
+                    }
                     Autograd.backward(loss);
+                    if (!Double.isFinite(GradClip.globalNorm(emulator.params().asList()))) {
+                        emulator.params().zeroGrad();
+                        skipped++;
+                        continue;
+                    }
                     opt.step();
                     emulator.params().zeroGrad();
                     nmse += t[0].item();
                     kl += t[1].item();
+                    counted++;
                 }
             }
+        } finally {
+            compressed.setTraining(null);
         }
-        return s.steps() == 0 ? new Result(Double.NaN, Double.NaN, 0, 0)
-                : new Result(nmse / s.steps(), kl / s.steps(), tokens, seqLen);
+        return counted == 0 ? new Result(Double.NaN, Double.NaN, tokens, seqLen, skipped)
+                : new Result(nmse / counted, kl / counted, tokens, seqLen, skipped);
     }
 
     /** NMSE and KL of the current emulator on held-out batches, without training. */
@@ -82,7 +108,7 @@ public final class Alignment {
             }
         }
         long tokens = batches.stream().mapToLong(b -> (long) b.batch() * b.seqLen()).sum();
-        return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(Batch::seqLen).max().orElse(0));
+        return new Result(nmse / batches.size(), kl / batches.size(), tokens, batches.stream().mapToInt(Batch::seqLen).max().orElse(0), 0);
     }
 
     /**

@@ -2,7 +2,6 @@ package io.fedbiot.method;
 
 import io.fedbiot.data.Batch;
 import io.fedbiot.data.Batcher;
-import io.fedbiot.data.DataFormat;
 import io.fedbiot.data.DatasetCache;
 import io.fedbiot.data.Partition;
 import io.fedbiot.data.Splits;
@@ -41,8 +40,8 @@ import java.util.stream.IntStream;
 /**
  * The Java API of a whole experiment, as small as {@code bin/fedbiot run}: build it from a config
  * (object or YAML), run it with a listener, read the records; the run directory gets
- * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and the adapters of
- * every evaluated round in PEFT's layout. The metrics are rewritten as each round ends and
+ * {@code rounds.csv}, {@code rounds.arrow}, {@code clients.csv}, {@code untuned.csv}, {@code report.md} with its plots, and per
+ * method and seed two adapters in PEFT's layout: {@code best} (lowest validation loss, {@link BestRound}) and {@code final}. The metrics are rewritten as each round ends and
  * {@code status.json} says running/finished/failed/interrupted; a previous run's files in the folder
  * move to {@code previous-<time>/} at the start (see {@link RunFolder}).
  */
@@ -103,7 +102,12 @@ public final class Experiment {
             l.log("client data: " + clientData);
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
-            Partition held = plan.partition().apply(clientData, cs.heldOut());
+            int[][] valTest = plan.eval().validationAndTest(cs.heldOut(), cfg.seeds().get(0)); // disjoint: validation picks, test reports
+            l.log("held-out rows: " + valTest[0].length + " validation, " + valTest[1].length + " test");
+            if (valTest[0].length == 0)
+                l.log("no validation rows (raise eval.heldout_fraction or eval.validation_fraction): no best adapter, the report's best is the final round");
+            Partition held = plan.partition().apply(clientData, valTest[1]);
+            TestSplit test = TestSplit.load(cfg, tok, clientData, valTest[1], plan, l::log); // before any training: a bad file fails here
             l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
             Integer sample = cfg.partition().sample();
             List<String> secure = cfg.secureAggregationProblems(sample == null ? train.size() : Math.min(sample, train.size()),
@@ -124,8 +128,8 @@ public final class Experiment {
             for (int k = 0; k < held.size(); k++) evalClients.add(ds.batches(clientData, plan.eval().perClient(held.client(k), held.size())));
             // In-process, max_rows 0 has always meant no public evaluation (the Flight server takes all): kept as it was.
             List<Batch> evalPublic = pub == null || plan.eval().maxRows() == 0 ? List.of() : ds.batches(pub, plan.eval().first(pubHeld));
-            int[] exactRows = plan.eval().first(cs.heldOut());
-            FederatedRun.EvalData evalData = new FederatedRun.EvalData(evalClients, evalPublic);
+            FederatedRun.EvalData evalData = new FederatedRun.EvalData(evalClients, evalPublic,
+                    ds.batches(clientData, plan.eval().first(valTest[0])));
 
             List<RoundRecord> records = new ArrayList<>();
             List<ClientRecord> clientRecords = new ArrayList<>();
@@ -149,26 +153,29 @@ public final class Experiment {
                                 publicSource, evalData)) {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
-                            if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
+                            if (untuned == null) untuned = test.score(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base));
                             Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
+                            BestRound best = new BestRound(run);
                             run.run(st -> {
                                 Map<String, Double> eval = new LinkedHashMap<>(st.eval());
                                 boolean last = st.round() == plan.eval().lastRound();
                                 if (last) {
-                                    eval = withGsm8k(eval, "AdapEmu", run.compressedModel(), tok, clientData, exactRows, plan);
-                                    eval = withGsm8k(eval, "AdapFu", run.fullModel(), tok, clientData, exactRows, plan);
+                                    eval = test.score(eval, "AdapEmu", run.compressedModel());
+                                    eval = test.score(eval, "AdapFu", run.fullModel());
                                 }
                                 RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
                                         eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
-                                        st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
+                                        st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes(),
+                                        st.nanSkipped(), (st.align() == null ? 0 : st.align().nanSkipped()) + (st.round() == 0 ? run.prealignNanSkipped() : 0));
                                 records.add(r);
                                 for (FederatedRun.ClientStat c : st.clients())
                                     clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
                                             c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
                                 try {
-                                    if (!st.eval().isEmpty())
-                                        PeftAdapter.save(run.adapter(), runDir.resolve("round-" + st.round()), cfg.model().toString());
+                                    if (best.offer(st.round(), st.eval()))
+                                        PeftAdapter.save(run.adapter(), runDir.resolve(BestRound.BEST), cfg.model().toString());
+                                    if (last) PeftAdapter.save(run.adapter(), runDir.resolve(BestRound.FINAL), cfg.model().toString());
                                     // Rewritten (atomically) as each round ends: a killed run keeps every finished round.
                                     RoundCsv.write(out.resolve("rounds.csv"), records);
                                     RoundArrow.write(out.resolve("rounds.arrow"), records);
@@ -179,6 +186,18 @@ public final class Experiment {
                                 }
                                 l.round(r);
                             });
+                            // Exact match is generated at the last round; the best round's adapter gets it too, on the same test rows.
+                            if (best.round() >= 0 && best.round() != plan.eval().lastRound() && test.scores()) {
+                                int at = -1;
+                                for (int i = records.size() - 1; i >= 0 && at < 0; i--)
+                                    if (records.get(i).method().equals(method.label()) && records.get(i).seed() == seed && records.get(i).round() == best.round()) at = i;
+                                best.load(run);
+                                Map<String, Double> eval = test.score(test.score(records.get(at).eval(), "AdapEmu", run.compressedModel()), "AdapFu", run.fullModel());
+                                records.set(at, records.get(at).withEval(eval));
+                                RoundCsv.write(out.resolve("rounds.csv"), records);
+                                RoundArrow.write(out.resolve("rounds.arrow"), records);
+                            }
+                            if (best.round() >= 0) l.log(method.label() + " seed " + seed + ": best round " + best.round() + " by AdapFu validation loss");
                             if (run.emulatorLayersAfter() != null)
                                 layers.computeIfAbsent(method, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
@@ -206,17 +225,6 @@ public final class Experiment {
                 return new Result(records, untuned, report);
             }
         }
-    }
-
-    private static Map<String, Double> withGsm8k(Map<String, Double> eval, String variant, LlamaModel model, Tokenizer tok,
-                                                 TokenizedDataset data, int[] rows, RunPlan plan) {
-        DataFormat format = plan.data().format();
-        if (!plan.eval().exactMatch() || format != DataFormat.GSM8K && format != DataFormat.TASKS) return eval;
-        Map<String, Double> m = new LinkedHashMap<>(eval);
-        int n = plan.eval().maxNewTokens();
-        if (format == DataFormat.GSM8K) m.put(variant + "/gsm8k_em", Gsm8kEval.exactMatch(model, tok, data, rows, n));
-        else m.put(variant + "/" + EXACT_MATCH, Gsm8kEval.taskExactMatch(model, tok, data, rows, n));
-        return m;
     }
 
     /** The setup of this config's runs for a model like {@code model} (the Flight server resolves the same). */

@@ -42,9 +42,8 @@ import java.util.Map;
  * @param betas                  AdamW (β1, β2)
  * @param weightDecay            AdamW weight decay
  * @param batchSize              samples per optimizer step (clients and alignment)
- * @param seqLen                 checked against the model's context but not read (ALGORITHM.md §10.2)
  * @param seeds                  one run per seed and method
- * @param evalEvery              evaluate and checkpoint every this many rounds (and after the last)
+ * @param evalEvery              evaluate every this many rounds (and after the last); the best adapter is kept by validation loss
  * @param eval                   evaluation options
  * @param layerwiseNmse          alignment NMSE summed over every emulator layer, not just the last
  * @param maskPaddingInAlignment mask padding in the alignment loss (false: the reference code's averaging)
@@ -73,7 +72,6 @@ public record ExperimentConfig(
         List<Double> betas,
         double weightDecay,
         int batchSize,
-        int seqLen,
         List<Long> seeds,
         int evalEvery,
         Eval eval,
@@ -92,11 +90,13 @@ public record ExperimentConfig(
     /**
      * @param client    the clients' private data
      * @param publicSet the server's public data for alignment (key {@code public})
+     * @param test      the test split exact match is scored on (GSM8K's test.jsonl), same format as {@code client},
+     *                  read under {@code badRows}; path null: the held-out test rows of {@code client}
      * @param maxLen    tokenized rows longer than this (prompt + response) are skipped
      * @param badRows   rows that cannot be read: skip (and count) or fail
      * @param cache     folder for tokenized data caches
      */
-    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, int maxLen, BadRowPolicy badRows, Path cache) {}
+    public record Data(Dataset client, @JsonProperty("public") Dataset publicSet, Dataset test, int maxLen, BadRowPolicy badRows, Path cache) {}
 
     /** A dataset file and its format. */
     public record Dataset(Path path, DataFormat format) {}
@@ -185,14 +185,15 @@ public record ExperimentConfig(
      * @param maxRows          evaluate at most this many held-out rows (0: all)
      * @param gsm8kExactMatch  generate and score exact match (GSM8K data: the number; tasks data: the answer string)
      * @param maxNewTokens     generation length for exact match
+     * @param validationFraction share of the held-out rows that is validation (picks the best round), the rest test
      */
-    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens) {}
+    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, double validationFraction) {}
 
     /** Paper values where it gives them (GSM8K, β = 0.2), small enough elsewhere to run on a CPU. */
     public static ExperimentConfig defaults() {
         return new ExperimentConfig(
                 null, null,
-                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), 512, BadRowPolicy.SKIP,
+                new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), new Dataset(null, DataFormat.GSM8K), 512, BadRowPolicy.SKIP,
                         Path.of(".cache", "fedbiot")),
                 new Partition(new PartitionScheme.Iid(), null, null),
                 List.of(Method.FEDBIOT),
@@ -201,10 +202,10 @@ public record ExperimentConfig(
                 1.0, 0.0,
                 500, 30, 5, 50,
                 1e-4, 1e-4, List.of(0.9, 0.95), 0.0,
-                10, 512,
+                10,
                 List.of(0L),
                 50,
-                new Eval(0.1, 200, true, 256),
+                new Eval(0.1, 200, true, 256, 0.5),
                 false, true,
                 false, 0, 24,
                 Path.of("runs"));
@@ -230,6 +231,15 @@ public record ExperimentConfig(
         if (aligns && (data.publicSet() == null || data.publicSet().path() == null))
             p.add("data.public.path: required for fedbiot's alignment (or set align_steps and prealign_rounds to 0)");
         if (data.publicSet() != null && data.publicSet().format() == null) p.add("data.public.format: required");
+        if (data.test() != null && data.test().path() != null) {
+            if (data.test().format() != DataFormat.GSM8K && data.test().format() != DataFormat.TASKS)
+                p.add("data.test.format: must be gsm8k or tasks (rows with an answer to match), got " + data.test().format());
+            else if (data.client() != null && data.test().format() != data.client().format())
+                p.add("data.test.format: " + data.test().format().name().toLowerCase(Locale.ROOT) + " differs from data.client.format "
+                        + String.valueOf(data.client().format()).toLowerCase(Locale.ROOT) + "; the test split scores the clients' task");
+            if (!eval.gsm8kExactMatch())
+                p.add("data.test.path: only exact match reads the test split; set eval.gsm8k_exact_match: true or remove data.test");
+        }
         atLeast(p, "data.max_len", data.maxLen(), 2);
         if (data.badRows() == null) p.add("data.bad_rows: required, skip or fail");
         if (partition.by() == null) p.add("partition.by: required, iid, field:NAME or dirichlet:ALPHA:NAME");
@@ -264,12 +274,13 @@ public record ExperimentConfig(
         for (double b : betas) if (!(b >= 0 && b < 1)) p.add("betas: each must be in [0, 1), got " + b);
         nonNegative(p, "weight_decay", weightDecay);
         atLeast(p, "batch_size", batchSize, 1);
-        atLeast(p, "seq_len", seqLen, 2);
         if (seeds.isEmpty()) p.add("seeds: empty; list at least one seed");
         if (new HashSet<>(seeds).size() != seeds.size()) p.add("seeds: listed twice in " + seeds);
         atLeast(p, "eval_every", evalEvery, 1);
         if (!(eval.heldoutFraction() > 0 && eval.heldoutFraction() < 1))
             p.add("eval.heldout_fraction: must be in (0, 1), got " + eval.heldoutFraction());
+        if (!(eval.validationFraction() > 0 && eval.validationFraction() < 1))
+            p.add("eval.validation_fraction: must be in (0, 1) (validation picks the best round, the rest is test), got " + eval.validationFraction());
         atLeast(p, "eval.max_rows", eval.maxRows(), 0);
         atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
         secureAggregationProblems(p);

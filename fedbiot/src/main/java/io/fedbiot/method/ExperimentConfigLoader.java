@@ -37,6 +37,10 @@ import java.util.Map;
  */
 final class ExperimentConfigLoader {
     private static final YAMLMapper MAPPER = mapper();
+    /** Keys that once existed, each with what to write instead (a plain "unknown key" would not say). */
+    static final Map<String, String> REMOVED = Map.of(
+            "seq_len", "removed (it was never read): a training sequence is its batch's longest row; "
+                    + "to cap rows, set data.max_len (longer rows are skipped and counted)");
 
     private ExperimentConfigLoader() {}
 
@@ -135,7 +139,9 @@ final class ExperimentConfigLoader {
             String key = prefix + e.getKey();
             JsonNode def = defaults.get(e.getKey());
             JsonNode v = e.getValue();
-            if (def == null) {
+            if (def == null && REMOVED.containsKey(key)) {
+                problems.add(key + ": " + REMOVED.get(key));
+            } else if (def == null) {
                 List<String> known = new ArrayList<>();
                 defaults.fieldNames().forEachRemaining(known::add);
                 String near = known.stream().min(Comparator.comparingInt(k -> distance(k, e.getKey()))).orElse("");

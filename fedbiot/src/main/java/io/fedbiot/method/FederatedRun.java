@@ -65,8 +65,18 @@ public final class FederatedRun implements AutoCloseable {
         }
     }
 
-    /** Held-out batches: one list per client, and the public held-out split. */
-    public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {}
+    /**
+     * Held-out batches: one list per client (test rows), the public held-out split, and the
+     * validation rows (disjoint from the test rows) that pick the best round; empty for none.
+     */
+    public record EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut, List<Batch> validation) {
+        public EvalData(List<List<Batch>> clients, List<Batch> publicHeldOut) {
+            this(clients, publicHeldOut, List.of());
+        }
+    }
+
+    /** The metric of the AdapFu loss on the validation rows (report.BestRounds chooses by it). */
+    public static final String VAL_LOSS = "val_loss";
 
     /**
      * @param bytesDownPerClient the round's payload to one selected client (tensor values, no padding)
@@ -99,6 +109,7 @@ public final class FederatedRun implements AutoCloseable {
     private final DrawLog sampler;
     private final long packageBytes;
     private EmulatorLayers layersBefore, layersAfter;
+    private int prealignNanSkipped;
     private SecureAggregation secure;
 
     /** Secure aggregation's parameters: threshold t (0: a majority) and fixed-point fraction bits. */
@@ -159,7 +170,8 @@ public final class FederatedRun implements AutoCloseable {
     /** Pre-alignment (FedBiOT only): {@code prealign} alignment calls with the initial adapter. */
     public void prealign() {
         if (split.method() == Method.FEDBIOT)
-            for (int i = 0; i < s.prealign(); i++) Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+            for (int i = 0; i < s.prealign(); i++)
+                prealignNanSkipped += Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align(), alignDropout(-1 - i)).nanSkipped();
     }
 
     /**
@@ -174,7 +186,7 @@ public final class FederatedRun implements AutoCloseable {
         double alignSeconds = 0, alignFlops = 0;
         if (split.method() == Method.FEDBIOT && t > 0) {
             long a0 = System.nanoTime();
-            align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align());
+            align = Alignment.align(full, compressed, split, emulator, adapter, publicData, s.align(), alignDropout(t));
             alignSeconds = (System.nanoTime() - a0) / 1e9;
             alignFlops = align.tokens() * Costs.alignStep(base.config(), split, 1, align.seqLen());
         }
@@ -228,6 +240,14 @@ public final class FederatedRun implements AutoCloseable {
                 t == 0 ? packageBytes * transport.clients() : 0, List.copyOf(perClient));
     }
 
+    /**
+     * The LoRA dropout RNG of alignment call {@code call} (round t, or -1 - i for pre-alignment i):
+     * a function of seed and call alone, so a resumed server draws what an uninterrupted one would.
+     */
+    private Rng alignDropout(int call) {
+        return new Rng(s.seed() * 0x9E3779B97F4A7C15L + call);
+    }
+
     /** The state after the last completed round. */
     public Snapshot snapshot() {
         return new Snapshot(adapter.params().flat().toFloatArray(),
@@ -262,7 +282,15 @@ public final class FederatedRun implements AutoCloseable {
         Map<String, Double> m = new LinkedHashMap<>();
         score(m, "AdapEmu", compressed);
         score(m, "AdapFu", full);
+        validate(m, full);
         return m;
+    }
+
+    /** AdapFu only: the adapter plugged into the full model is what ships, so it is what picks the round. */
+    private void validate(Map<String, Double> m, LlamaModel model) {
+        if (evalData.validation().isEmpty()) return;
+        Evaluator.Score v = Evaluator.loss(model, evalData.validation());
+        if (v.tokens() > 0) m.put("AdapFu/" + VAL_LOSS, v.loss());
     }
 
     /**
@@ -271,7 +299,9 @@ public final class FederatedRun implements AutoCloseable {
      */
     public Map<String, Double> evaluateUntuned() {
         Map<String, Double> m = new LinkedHashMap<>();
-        score(m, "AdapFu", LlamaModel.full(base));
+        LlamaModel untuned = LlamaModel.full(base);
+        score(m, "AdapFu", untuned);
+        validate(m, untuned);
         return m;
     }
 
@@ -301,6 +331,8 @@ public final class FederatedRun implements AutoCloseable {
     public LlamaModel compressedModel() { return compressed; }
     public Split split() { return split; }
     public long packageBytes() { return packageBytes; }
+    /** Pre-alignment steps skipped for a non-finite loss or gradient (reported with round 0). */
+    public int prealignNanSkipped() { return prealignNanSkipped; }
 
     /** Per-emulator-layer NMSE/KL on the public held-out split before pre-alignment; null until run, or without emulator or public data. */
     public EmulatorLayers emulatorLayersBefore() { return layersBefore; }

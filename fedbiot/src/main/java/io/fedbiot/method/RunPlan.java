@@ -83,8 +83,26 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
      * @param maxRows      held-out rows to evaluate at most; 0: all
      * @param exactMatch   also generate and score exact match after the last round
      * @param maxNewTokens generation length for exact match
+     * @param validationFraction share of the held-out rows that is validation, the rest test
      */
-    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens) {
+    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, double validationFraction) {
+        /**
+         * The held-out rows cut into {validation, test}, disjoint, by a seeded shuffle: validation picks
+         * the best round, test is what the report's losses and exact match are. Test gets
+         * round(n · (1 − validationFraction)), so a single held-out row is a test row.
+         */
+        public int[][] validationAndTest(int[] heldOut, long seed) {
+            Splits.Split tv = Splits.split(heldOut.length, 1 - validationFraction, seed ^ 0x76616C69L); // its own stream, not the train cut's
+            return new int[][]{pick(heldOut, tv.heldOut()), pick(heldOut, tv.train())};
+        }
+
+        private static int[] pick(int[] rows, int[] at) {
+            int[] out = new int[at.length];
+            for (int i = 0; i < at.length; i++) out[i] = rows[at[i]];
+            Arrays.sort(out);
+            return out;
+        }
+
         /** The first maxRows of {@code rows} (all when 0). */
         public int[] first(int[] rows) {
             return maxRows == 0 || rows.length <= maxRows ? rows : Arrays.copyOf(rows, maxRows);
@@ -108,8 +126,6 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         List<String> tooLong = new ArrayList<>();
         if (cfg.data().maxLen() > model.maxSeqLen()) tooLong.add("data.max_len: " + cfg.data().maxLen()
                 + " is above the model's context length " + model.maxSeqLen() + "; set data.max_len <= " + model.maxSeqLen());
-        if (cfg.seqLen() > model.maxSeqLen()) tooLong.add("seq_len: " + cfg.seqLen()
-                + " is above the model's context length " + model.maxSeqLen() + "; set seq_len <= " + model.maxSeqLen());
         if (!tooLong.isEmpty()) throw new ExperimentConfigException(String.valueOf(cfg.model()), tooLong);
         long seed0 = cfg.seeds().get(0); // the data's cuts and partition follow the first seed on every run
         var lc = cfg.lora();
@@ -131,6 +147,6 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         return new RunPlan(runs, lora, client, align, new RowSplit(1 - e.heldoutFraction(), seed0),
                 new RowSplit(PUBLIC_ALIGN_FRACTION, seed0), new PartitionRule(cfg.partition().by(), cfg.partition().clientCount(0), seed0),
                 new DataSettings(cfg.batchSize(), d.maxLen(), d.client().format(), d.badRows()),
-                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens()));
+                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens(), e.validationFraction()));
     }
 }

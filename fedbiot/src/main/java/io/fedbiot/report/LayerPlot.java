@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -30,13 +31,20 @@ public final class LayerPlot {
     private LayerPlot() {}
 
     public static void write(List<LayerTable.Group> groups, String beforeLabel, String afterLabel, Path png) throws IOException {
+        write(groups, beforeLabel, afterLabel, png, Plots.colours(groups.stream().map(LayerTable.Group::name).toList()));
+    }
+
+    /** As above, each group (a method) in its colour from {@code colours}, the report's other plots' map. */
+    public static void write(List<LayerTable.Group> groups, String beforeLabel, String afterLabel, Path png, Map<String, Color> colours)
+            throws IOException {
         XYChart nmse = chart("NMSE per emulator layer", "NMSE vs teacher");
         XYChart kl = chart("KL(full ‖ hand-over after layer)", "KL");
         for (LayerTable.Group g : groups) {
-            add(nmse, g, g.name() + " " + beforeLabel, LayerTable.Layer::nmseBefore, true);
-            add(nmse, g, g.name() + " " + afterLabel, LayerTable.Layer::nmseAfter, false);
-            add(kl, g, g.name() + " " + beforeLabel, LayerTable.Layer::klBefore, true);
-            add(kl, g, g.name() + " " + afterLabel, LayerTable.Layer::klAfter, false);
+            Color c = colours.getOrDefault(g.name(), Color.BLACK);
+            add(nmse, g, g.name() + " " + beforeLabel, LayerTable.Layer::nmseBefore, true, c);
+            add(nmse, g, g.name() + " " + afterLabel, LayerTable.Layer::nmseAfter, false, c);
+            add(kl, g, g.name() + " " + beforeLabel, LayerTable.Layer::klBefore, true, c);
+            add(kl, g, g.name() + " " + afterLabel, LayerTable.Layer::klAfter, false, c);
         }
         BufferedImage left = BitmapEncoder.getBufferedImage(nmse), right = BitmapEncoder.getBufferedImage(kl);
         BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), Math.max(left.getHeight(), right.getHeight()),
@@ -60,7 +68,8 @@ public final class LayerPlot {
         return c;
     }
 
-    private static void add(XYChart chart, LayerTable.Group g, String name, Function<LayerTable.Layer, List<Double>> f, boolean dashed) {
+    private static void add(XYChart chart, LayerTable.Group g, String name, Function<LayerTable.Layer, List<Double>> f, boolean dashed,
+                            Color colour) {
         List<Double> x = new ArrayList<>(), y = new ArrayList<>();
         for (LayerTable.Layer l : g.layers()) {
             x.add((double) l.teacherLayer());
@@ -68,6 +77,8 @@ public final class LayerPlot {
         }
         XYSeries s = chart.addSeries(name, x, y);
         s.setMarker(SeriesMarkers.CIRCLE);
+        s.setLineColor(colour);
+        s.setMarkerColor(colour);
         if (dashed) s.setLineStyle(SeriesLines.DASH_DASH);
     }
 }

@@ -13,8 +13,8 @@ import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 
 /**
- * report.md for several methods' runs: per metric, AdapEmu and AdapFu at their best and final
- * round (mean ± sample std over seeds when there are several) against the untuned model; the
+ * report.md for several methods' runs: per metric, AdapEmu and AdapFu at their best round (by
+ * validation loss, {@link BestRounds}; the final round when a run has none) and final round (mean ± sample std over seeds when there are several) against the untuned model; the
  * final training and alignment losses; the per-round costs; and the plots beside it.
  */
 public final class MarkdownReport {
@@ -65,15 +65,18 @@ public final class MarkdownReport {
         md.append(String.join(", ", seedCounts)).append(". Values are mean ± std over seeds where there are several.\n\n");
 
         md.append("## Quality\n\n");
+        md.append(bestRoundSection(records, methods));
         for (String metric : metrics) qualityTable(md, metric, records, methods, untuned);
 
         md.append("## Training\n\n");
-        md.append("| method | final train loss | final alignment NMSE | final alignment KL |\n|---|---|---|---|\n");
+        md.append("| method | final train loss | final alignment NMSE | final alignment KL | skipped steps: client / alignment |\n|---|---|---|---|---|\n");
         for (String m : methods) {
             md.append("| ").append(m).append(" | ").append(finalOf(records, m, RoundRecord::trainLoss)).append(" | ")
                     .append(finalOf(records, m, RoundRecord::alignNmse)).append(" | ")
-                    .append(finalOf(records, m, RoundRecord::alignKl)).append(" |\n");
+                    .append(finalOf(records, m, RoundRecord::alignKl)).append(" | ")
+                    .append(sum(records, m, RoundRecord::nanSkipped)).append(" / ").append(sum(records, m, RoundRecord::alignNanSkipped)).append(" |\n");
         }
+        md.append("\nSkipped steps had a non-finite loss or gradient and changed nothing; summed over rounds and seeds.\n");
         md.append('\n');
 
         md.append("## Cost per round\n\n");
@@ -97,7 +100,7 @@ public final class MarkdownReport {
             String before = "before alignment", after = "after the last round";
             md.append("## Emulator layers\n\nOn the public held-out split: the fresh adapter before pre-alignment, and the "
                     + "final adapter and emulator after the last round.\n\n").append(LayerTable.markdown(layers, before, after));
-            LayerPlot.write(layers, before, after, dir.resolve("emulator_layers.png"));
+            LayerPlot.write(layers, before, after, dir.resolve("emulator_layers.png"), Plots.colours(methods));
             md.append("\n![per-layer NMSE and KL of the emulator](emulator_layers.png)\n\n");
         }
 
@@ -150,7 +153,9 @@ public final class MarkdownReport {
                 for (long seed : seeds(records, m)) {
                     List<RoundRecord> run = run(records, m, seed).stream().filter(r -> Double.isFinite(r.metric(k))).toList();
                     if (run.isEmpty()) continue;
-                    best.add(run.stream().mapToDouble(r -> r.metric(k)).reduce(lower ? Math::min : Math::max).orElseThrow());
+                    RoundRecord chosen = BestRounds.best(run(records, m, seed));
+                    if (chosen == null) chosen = run.getLast();
+                    if (Double.isFinite(chosen.metric(k))) best.add(chosen.metric(k)); // by validation, never by this metric
                     fin.add(run.getLast().metric(k));
                 }
                 md.append(' ').append(meanStd(best)).append(" | ").append(meanStd(fin)).append(" |");
@@ -161,6 +166,22 @@ public final class MarkdownReport {
             md.append('\n');
         }
         md.append('\n');
+    }
+
+    /** The round each run's best values come from, and the rule. */
+    private static String bestRoundSection(List<RoundRecord> records, List<String> methods) {
+        StringBuilder md = new StringBuilder("\"best\" is each run's round with the lowest AdapFu loss on the validation rows (`")
+                .append(BestRounds.KEY).append("`, disjoint from the test rows every other metric is on); its adapter is in "
+                        + "`METHOD-seedS/best`, the last round's in `METHOD-seedS/final`. A run without validation rows reports its final round.\n\n"
+                        + "| method | seed | best round | final round |\n|---|---|---|---|\n");
+        for (String m : methods)
+            for (long seed : seeds(records, m)) {
+                List<RoundRecord> run = run(records, m, seed);
+                RoundRecord b = BestRounds.best(run);
+                md.append("| ").append(m).append(" | ").append(seed).append(" | ").append(b == null ? "– (no validation)" : Integer.toString(b.round()))
+                        .append(" | ").append(run.getLast().round()).append(" |\n");
+            }
+        return md.append('\n').toString();
     }
 
     /** "AdapFu/gsm8k_em" -> "gsm8k_em"; a key without a variant is its own metric. */
@@ -203,6 +224,10 @@ public final class MarkdownReport {
             if (!run.isEmpty()) fin.add(f.applyAsDouble(run.getLast()));
         }
         return meanStd(fin);
+    }
+
+    private static long sum(List<RoundRecord> records, String method, java.util.function.ToIntFunction<RoundRecord> f) {
+        return records.stream().filter(r -> r.method().equals(method)).mapToLong(f::applyAsInt).sum();
     }
 
     /** Mean over all of a method's rounds and seeds, NaNs left out. */

@@ -21,9 +21,10 @@ import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * PNG line charts of round records, one series per method (mean over seeds), drawn headless.
- * Every method keeps one colour in every chart; AdapFu is solid, AdapEmu dashed, and the untuned
- * model a grey dashed line. The round axis shows whole rounds only.
+ * PNG line charts of round records, one per metric, one series per method (mean over seeds, its
+ * label as the name), drawn headless. Every method keeps one colour in every chart; AdapFu is
+ * solid, AdapEmu dashed, and the untuned model a grey dashed line; markers only while a curve has
+ * few points. The round axis shows whole rounds only.
  */
 public final class Plots {
     static {
@@ -35,8 +36,14 @@ public final class Plots {
     static final Map<String, Color> METHOD_COLOURS = Map.of(
             "FedBiOT", new Color(0, 114, 178), "FedOT", new Color(213, 94, 0),
             "Offsite-Tuning", new Color(0, 158, 115), "FedLoRA", new Color(204, 121, 167));
-    /** For a label not above: picked by the label's hash, so still the same in every chart. */
-    private static final Color[] SPARE = {new Color(230, 159, 0), new Color(86, 180, 233), new Color(240, 228, 66), Color.BLACK};
+    /**
+     * For labels not above (method variants such as "FedBiOT a=4"): the rest of Okabe–Ito, then Tol's
+     * muted colours, handed out in label order over the report's methods, so each is distinct.
+     */
+    private static final Color[] SPARE = {new Color(230, 159, 0), new Color(86, 180, 233), Color.BLACK, new Color(136, 34, 85),
+            new Color(68, 170, 153), new Color(51, 34, 136), new Color(153, 153, 51), new Color(240, 228, 66)};
+    /** A series with more points than this is drawn as a line only: markers would hide it. */
+    static final int MARKERS_UP_TO = 20;
     static final Color UNTUNED = Color.GRAY;
     static final String UNTUNED_SERIES = "untuned model";
 
@@ -54,9 +61,10 @@ public final class Plots {
 
     static XYChart trainLossChart(List<RoundRecord> records) {
         XYChart chart = chart("Training loss per round", "training loss (client average)");
+        Map<String, Color> colours = colours(methods(records));
         for (String m : methods(records)) {
             XYSeries s = addSeries(chart, m, records, m, RoundRecord::trainLoss);
-            if (s != null) style(s, colour(m), SeriesLines.SOLID);
+            if (s != null) style(s, colours.get(m), SeriesLines.SOLID);
         }
         roundRange(chart, records);
         return chart;
@@ -69,11 +77,12 @@ public final class Plots {
         LinkedHashSet<String> keys = new LinkedHashSet<>();
         for (RoundRecord r : records)
             for (String k : r.eval().keySet()) if (MarkdownReport.metricOf(k).equals(metric)) keys.add(k);
+        Map<String, Color> colours = colours(methods(records));
         for (String m : methods(records))
             for (String k : keys) {
                 String variant = MarkdownReport.variantOf(k);
                 XYSeries s = addSeries(chart, (m + " " + variant).strip(), records, m, r -> r.metric(k));
-                if (s != null) style(s, colour(m), lineOf(variant));
+                if (s != null) style(s, colours.get(m), lineOf(variant));
             }
         Double base = null;
         for (var e : untuned.entrySet()) if (MarkdownReport.metricOf(e.getKey()).equals(metric) && Double.isFinite(e.getValue())) base = e.getValue();
@@ -88,10 +97,19 @@ public final class Plots {
         return chart;
     }
 
-    /** A method's colour: fixed for the known methods, by hash otherwise. */
-    static Color colour(String method) {
-        Color c = METHOD_COLOURS.get(method);
-        return c != null ? c : SPARE[Math.floorMod(method.hashCode(), SPARE.length)];
+    /**
+     * Each method's colour in one report's charts: the fixed one for a known method; the others, in
+     * label order, the spare colours (then hues by the label's hash once those run out).
+     */
+    static Map<String, Color> colours(List<String> methods) {
+        Map<String, Color> out = new LinkedHashMap<>();
+        int spare = 0;
+        for (String m : methods.stream().sorted().toList()) {
+            Color c = METHOD_COLOURS.get(m);
+            if (c == null) c = spare < SPARE.length ? SPARE[spare++] : Color.getHSBColor(Math.floorMod(m.hashCode(), 360) / 360f, 0.8f, 0.7f);
+            out.put(m, c);
+        }
+        return out;
     }
 
     /** AdapFu (the tuned full model, what ships) solid; AdapEmu dashed; anything else dotted. */
@@ -106,7 +124,8 @@ public final class Plots {
     /** Readable metric names: "public_ppl" -> "public held-out perplexity"; unknown keys as they are. */
     static String displayMetric(String metric) {
         String m = metric.toLowerCase(Locale.ROOT);
-        String where = m.startsWith("public_") ? "public held-out " : m.startsWith("client_") ? "clients' held-out " : "";
+        String where = m.startsWith("public_") ? "public held-out " : m.startsWith("client_") ? "clients' held-out "
+                : m.startsWith("val_") ? "validation " : "";
         String what = m.substring(m.indexOf('_') + 1);
         if (where.isEmpty()) what = m;
         return switch (what) {
@@ -159,7 +178,7 @@ public final class Plots {
             y.add(s[0] / s[1]);
         });
         XYSeries s = chart.addSeries(name, x, y);
-        s.setMarker(SeriesMarkers.CIRCLE);
+        s.setMarker(x.size() <= MARKERS_UP_TO ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         return s;
     }
 

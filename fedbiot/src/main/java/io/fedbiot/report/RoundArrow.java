@@ -50,6 +50,7 @@ public final class RoundArrow {
         fields.add(new Field("clients", FieldType.notNullable(new ArrowType.Int(32, true)), null));
         fields.add(new Field("updates", FieldType.notNullable(new ArrowType.Int(32, true)), null));
         fields.add(new Field("package_bytes", FieldType.notNullable(new ArrowType.Int(64, true)), null));
+        for (String f : List.of("nan_skipped", "align_nan_skipped")) fields.add(new Field(f, FieldType.notNullable(new ArrowType.Int(32, true)), null));
         for (String m : metrics) fields.add(new Field(m, FieldType.nullable(F64), null));
         Schema schema = new Schema(fields);
 
@@ -76,6 +77,8 @@ public final class RoundArrow {
                     ((IntVector) root.getVector("clients")).setSafe(i, r.clients());
                     ((IntVector) root.getVector("updates")).setSafe(i, r.updates());
                     ((BigIntVector) root.getVector("package_bytes")).setSafe(i, r.packageBytes());
+                    ((IntVector) root.getVector("nan_skipped")).setSafe(i, r.nanSkipped());
+                    ((IntVector) root.getVector("align_nan_skipped")).setSafe(i, r.alignNanSkipped());
                     for (String m : metrics) {
                         Double v = r.eval().get(m);
                         if (v == null) f64(root, m).setNull(i);
@@ -111,7 +114,8 @@ public final class RoundArrow {
                             f64(root, "client_flops").get(i), f64(root, "server_align_seconds").get(i),
                             f64(root, "server_align_flops").get(i), f64(root, "wall_seconds").get(i),
                             ((IntVector) root.getVector("clients")).get(i), ((IntVector) root.getVector("updates")).get(i),
-                            ((BigIntVector) root.getVector("package_bytes")).get(i)));
+                            ((BigIntVector) root.getVector("package_bytes")).get(i),
+                            ((IntVector) root.getVector("nan_skipped")).get(i), ((IntVector) root.getVector("align_nan_skipped")).get(i)));
                 }
             }
         }

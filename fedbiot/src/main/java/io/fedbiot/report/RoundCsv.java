@@ -19,7 +19,7 @@ import java.util.TreeSet;
 public final class RoundCsv {
     static final List<String> FIXED = List.of("method", "seed", "round", "train_loss", "align_nmse", "align_kl",
             "bytes_down", "bytes_up", "client_flops", "server_align_seconds", "server_align_flops", "wall_seconds",
-            "clients", "updates", "package_bytes");
+            "clients", "updates", "package_bytes", "nan_skipped", "align_nan_skipped");
 
     private RoundCsv() {}
 
@@ -36,7 +36,8 @@ public final class RoundCsv {
                         num(r.trainLoss()), num(r.alignNmse()), num(r.alignKl()), Long.toString(r.bytesDown()),
                         Long.toString(r.bytesUp()), num(r.clientFlops()), num(r.serverAlignSeconds()),
                         num(r.serverAlignFlops()), num(r.wallSeconds()), Integer.toString(r.clients()),
-                        Integer.toString(r.updates()), Long.toString(r.packageBytes())));
+                        Integer.toString(r.updates()), Long.toString(r.packageBytes()), Integer.toString(r.nanSkipped()),
+                        Integer.toString(r.alignNanSkipped())));
                 for (String m : metrics) {
                     Double v = r.eval().get(m);
                     row.add(v == null ? "" : Double.toString(v));
@@ -62,7 +63,7 @@ public final class RoundCsv {
             out.add(new RoundRecord(c.get(0), Long.parseLong(c.get(1)), Integer.parseInt(c.get(2)), dbl(c.get(3)), dbl(c.get(4)),
                     dbl(c.get(5)), eval, Long.parseLong(c.get(6)), Long.parseLong(c.get(7)), dbl(c.get(8)), dbl(c.get(9)),
                     dbl(c.get(10)), dbl(c.get(11)), Integer.parseInt(c.get(12)), Integer.parseInt(c.get(13)),
-                    Long.parseLong(c.get(14))));
+                    Long.parseLong(c.get(14)), Integer.parseInt(c.get(15)), Integer.parseInt(c.get(16))));
         }
         return out;
     }

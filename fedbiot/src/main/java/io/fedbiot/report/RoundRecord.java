@@ -24,15 +24,32 @@ import java.util.TreeMap;
  * @param clients            clients sent this round's payload
  * @param updates            clients whose update came back
  * @param packageBytes       the one-off compressed-model download to all clients, on the run's first round only (else 0)
+ * @param nanSkipped         client steps skipped this round for a non-finite loss or gradient, summed over clients
+ * @param alignNanSkipped    server alignment steps skipped likewise
  */
 public record RoundRecord(String method, long seed, int round, double trainLoss, double alignNmse, double alignKl,
                           Map<String, Double> eval, long bytesDown, long bytesUp, double clientFlops,
                           double serverAlignSeconds, double serverAlignFlops, double wallSeconds,
-                          int clients, int updates, long packageBytes) {
+                          int clients, int updates, long packageBytes, int nanSkipped, int alignNanSkipped) {
     public RoundRecord {
         Objects.requireNonNull(method, "method");
         // Sorted, so CSV and Arrow columns come out in the same order every time.
         eval = Collections.unmodifiableMap(new TreeMap<>(eval));
+    }
+
+    /** A round with no skipped step (tests, the untuned row, the Flight server's records). */
+    public RoundRecord(String method, long seed, int round, double trainLoss, double alignNmse, double alignKl,
+                       Map<String, Double> eval, long bytesDown, long bytesUp, double clientFlops,
+                       double serverAlignSeconds, double serverAlignFlops, double wallSeconds,
+                       int clients, int updates, long packageBytes) {
+        this(method, seed, round, trainLoss, alignNmse, alignKl, eval, bytesDown, bytesUp, clientFlops, serverAlignSeconds,
+                serverAlignFlops, wallSeconds, clients, updates, packageBytes, 0, 0);
+    }
+
+    /** The same round with {@code eval} in place of its metrics. */
+    public RoundRecord withEval(Map<String, Double> eval) {
+        return new RoundRecord(method, seed, round, trainLoss, alignNmse, alignKl, eval, bytesDown, bytesUp, clientFlops,
+                serverAlignSeconds, serverAlignFlops, wallSeconds, clients, updates, packageBytes, nanSkipped, alignNanSkipped);
     }
 
     /** Everything the server sent this round: each client's payload, and the model package once. */

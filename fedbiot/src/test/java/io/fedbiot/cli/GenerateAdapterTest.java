@@ -172,7 +172,7 @@ class GenerateAdapterTest {
                 "eval.max_rows=2", "eval.max_new_tokens=4", "lr_client=0.01",
                 "lora.targets=[wq,wk,wv,w2]", "output=" + tmp.resolve("run"));
         assertEquals(0, r.code(), r.err());
-        Path adapter = tmp.resolve("run/fedlora-seed7/round-0");
+        Path adapter = tmp.resolve("run/fedlora-seed7/final");
         Result g = generate(adapter);
         assertEquals(0, g.code(), g.err());
         assertTrue(g.out().startsWith("Once upon a time"), g.out());

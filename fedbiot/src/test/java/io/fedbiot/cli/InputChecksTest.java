@@ -121,12 +121,24 @@ class InputChecksTest {
     }
 
     @Test
-    void runRefusesASeqLenAboveTheModelsContext() throws Exception {
+    void runRefusesAMaxLenAboveTheModelsContextAndTheRemovedSeqLenKeyNamingItsReplacement() throws Exception {
         Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
         Path cfg = config(model("stories260K.bin").toString(), data.toString());
-        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "seq_len=1024"), "run",
-                "seq_len: 1024 is above the model's context length 512");
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "data.max_len=1024"), "run",
+                "data.max_len: 1024 is above the model's context length 512");
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "seq_len=256"), "run",
+                "seq_len: removed (it was never read): a training sequence is its batch's longest row; to cap rows, set data.max_len");
         assertFalse(Files.exists(tmp.resolve("out/rounds.csv")), "no round ran");
+    }
+
+    @Test
+    void runRefusesAMissingTestSplitBeforeAnyWork() throws Exception {
+        Path data = CliRun.shared().resolve("data/datasets/gsm8k/test.jsonl");
+        Path cfg = config(model("stories260K.bin").toString(), data.toString());
+        Path missing = tmp.resolve("no-test.jsonl");
+        assertUserError(run("run", "--quiet", "--config", cfg.toString(), "--set", "data.test.path=" + missing), "run",
+                "no such file: " + missing);
+        assertFalse(Files.exists(tmp.resolve("out")), "no output folder was made");
     }
 
     @Test

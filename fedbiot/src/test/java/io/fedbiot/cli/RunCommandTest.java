@@ -32,9 +32,10 @@ class RunCommandTest {
                 "rounds=2", "local_steps=2", "align_steps=2", "prealign_rounds=1",
                 "batch_size=2", "eval_every=1", "seeds=[7]", "adapter=1", "beta=0.5",
                 "eval.max_rows=4", "eval.max_new_tokens=6", "lr_client=0.001",
-                "output=" + tmp.resolve("run"));
+                "data.test.path=" + testSplit(), "output=" + tmp.resolve("run"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("report.md"), r.out());
+        assertTrue(r.err().contains("test split (exact match): TokenizedDataset[" + testSplit() + ", 3 rows"), r.err());
         List<RoundRecord> rec = RoundCsv.read(tmp.resolve("run/rounds.csv"));
         assertEquals(8, rec.size(), "4 methods x 2 rounds");
         Set<String> methods = rec.stream().map(RoundRecord::method).collect(Collectors.toSet());
@@ -64,7 +65,34 @@ class RunCommandTest {
         assertEquals("untuned", untuned.getFirst().method());
         assertTrue(Double.isFinite(untuned.getFirst().metric("AdapFu/client_loss")), untuned.toString());
         assertTrue(Files.exists(tmp.resolve("run/rounds.arrow")));
-        assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/round-1/adapter_model.safetensors")));
+        assertTrue(Files.exists(tmp.resolve("run/fedbiot-seed7/final/adapter_model.safetensors")));
+        // Each run's best round is its lowest validation loss; the report names it, and its adapter is kept beside the final one.
+        for (String m : methods) {
+            List<RoundRecord> run = rec.stream().filter(x -> x.method().equals(m)).toList();
+            RoundRecord best = run.stream().min(java.util.Comparator.comparingDouble((RoundRecord x) -> x.metric("AdapFu/val_loss"))
+                    .thenComparingInt(RoundRecord::round)).orElseThrow();
+            assertTrue(report.contains("| " + m + " | 7 | " + best.round() + " | 1 |"), m + ": " + report);
+            Path dir = tmp.resolve("run/" + m.toLowerCase(java.util.Locale.ROOT).replace('-', '_') + "-seed7");
+            long differ = Files.mismatch(dir.resolve("best/adapter_model.safetensors"), dir.resolve("final/adapter_model.safetensors"));
+            assertEquals(best.round() == 1, differ == -1, m + ": best is final exactly when round 1 had the lowest validation loss");
+            for (RoundRecord x : run) {
+                assertEquals(x.round() == 1 || x.round() == best.round(), x.eval().containsKey("AdapFu/gsm8k_em"), "exact match at the best and last round: " + x);
+                assertEquals(0, x.nanSkipped() + x.alignNanSkipped(), x.toString());
+                // Exact match on the 3 rows of the test split: a multiple of 1/3.
+                if (x.eval().containsKey("AdapFu/gsm8k_em")) assertEquals(0, (x.metric("AdapFu/gsm8k_em") * 3) % 1, 1e-9, x.toString());
+            }
+        }
+    }
+
+    /** Three short GSM8K rows: the test split exact match is scored on. */
+    private Path testSplit() throws java.io.IOException {
+        Path f = tmp.resolve("test3.jsonl");
+        if (!Files.exists(f)) Files.writeString(f, """
+                {"question": "Tom has 2 apples and gets 3 more. How many apples has he?", "answer": "2 + 3 = 5\\n#### 5"}
+                {"question": "A box holds 4 pens. How many pens are in 2 boxes?", "answer": "4 * 2 = 8\\n#### 8"}
+                {"question": "Sam had 9 cards and gave away 4. How many are left?", "answer": "9 - 4 = 5\\n#### 5"}
+                """);
+        return f;
     }
 
     @Test

@@ -23,7 +23,7 @@ class SecureRunCommandTest {
 
     private List<RoundRecord> runWith(boolean secure) throws Exception {
         Path out = tmp.resolve(secure ? "secure" : "plain");
-        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot]", "partition.clients=4", "seq_len=256",
+        Result r = CliRun.runOnStories(tmp, "methods=[fedbiot]", "partition.clients=4",
                 "rounds=2", "local_steps=2", "align_steps=1", "prealign_rounds=1",
                 "batch_size=2", "eval_every=2", "seeds=[3]", "eval.max_rows=4",
                 "eval.gsm8k_exact_match=false", "secure_aggregation=" + secure, "output=" + out);
@@ -43,8 +43,8 @@ class SecureRunCommandTest {
         assertEquals(plain.get(1).metric(key), secure.get(1).metric(key), 1e-5);
         try (Checkpoint ck = Checkpoint.load(CliRun.model("stories260K.bin")); Arena arena = Arena.ofConfined()) {
             var mc = ck.weights().config();
-            float[] a = PeftAdapter.load(tmp.resolve("plain/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
-            float[] b = PeftAdapter.load(tmp.resolve("secure/fedbiot-seed3/round-1"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            float[] a = PeftAdapter.load(tmp.resolve("plain/fedbiot-seed3/final"), mc, Backends.java(), arena).params().flat().toFloatArray();
+            float[] b = PeftAdapter.load(tmp.resolve("secure/fedbiot-seed3/final"), mc, Backends.java(), arena).params().flat().toFloatArray();
             assertEquals(a.length, b.length);
             double worst = 0, size = 0;
             for (int j = 0; j < a.length; j++) {

@@ -106,7 +106,7 @@ class RunPlanTest {
         assertEquals(new FederatedRun.Settings(Method.FEDOT, p.lora(), 7, 2, p.client(), p.align(), 0, 3, 5), fedot.settings());
         assertEquals(50, p.runs().get(0).settings().prealign(), "prealignment is FedBiOT's only");
         assertEquals(new ClientTrainer.Settings(30, (float) 1e-4, 0.9f, 0.95f, 0.02f, 0.01f), p.client());
-        assertEquals(new RunPlan.EvalPlan(3, 6, 200, true, 256), p.eval());
+        assertEquals(new RunPlan.EvalPlan(3, 6, 200, true, 256, 0.5), p.eval());
     }
 
     @Test
@@ -149,7 +149,7 @@ class RunPlanTest {
 
     @Test
     void lengthsAboveTheModelsContextAreRefusedInBothRuntimesNamingBothNumbers() throws IOException {
-        for (String[] sets : new String[][]{{"seq_len=513"}, {"data.max_len=600"}, {"seq_len=1000", "data.max_len=700"}}) {
+        for (String[] sets : new String[][]{{"data.max_len=513"}, {"data.max_len=600"}}) {
             ExperimentConfig c = cfg(sets);
             for (Exception e : List.of(assertThrows(ExperimentConfigException.class, () -> inProcess(c)),
                     assertThrows(ExperimentConfigException.class, () -> flight(c)))) {
@@ -162,6 +162,6 @@ class RunPlanTest {
                 }
             }
         }
-        assertEquals(512, inProcess(cfg("seq_len=512", "data.max_len=512")).data().maxLen(), "the context itself is allowed");
+        assertEquals(512, inProcess(cfg("data.max_len=512")).data().maxLen(), "the context itself is allowed");
     }
 }

@@ -5,6 +5,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.junit.jupiter.api.Test;
 
 import java.awt.Color;
@@ -58,7 +59,48 @@ class PlotsTest {
         Set<Color> colours = new HashSet<>(Plots.METHOD_COLOURS.values());
         assertEquals(Plots.METHOD_COLOURS.size(), colours.size());
         assertFalse(colours.contains(Color.GRAY));
-        assertEquals(Plots.colour("SomeNewMethod"), Plots.colour("SomeNewMethod"));
+    }
+
+    /** Two FedBiOT variants and a known method: every label its own colour, the same in every chart of the report. */
+    @Test
+    void variantLabelsGetDistinctSpareColoursThatHoldAcrossCharts() {
+        List<RoundRecord> rs = new ArrayList<>();
+        for (String m : List.of("FedBiOT a=4", "FedOT", "FedBiOT a=2"))
+            for (int t = 0; t < 3; t++)
+                rs.add(new RoundRecord(m, 0, t, 2.0 - t / 4.0, Double.NaN, Double.NaN, Map.of("AdapFu/client_loss", 3.0 - t / 2.0,
+                        "AdapEmu/client_loss", 3.5 - t / 2.0), 0, 0, 0, 0, 0, 0, 1, 1, 0));
+        XYChart metric = Plots.metricChart(rs, "client_loss", Map.of("AdapFu/client_loss", 3.2));
+        XYChart train = Plots.trainLossChart(rs);
+        assertEquals(Set.of("FedBiOT a=4 AdapFu", "FedBiOT a=4 AdapEmu", "FedOT AdapFu", "FedOT AdapEmu", "FedBiOT a=2 AdapFu",
+                "FedBiOT a=2 AdapEmu", "untuned model"), metric.getSeriesMap().keySet());
+        Set<Color> seen = new HashSet<>();
+        for (String m : List.of("FedBiOT a=4", "FedOT", "FedBiOT a=2")) {
+            Color c = train.getSeriesMap().get(m).getLineColor();
+            assertEquals(c, metric.getSeriesMap().get(m + " AdapFu").getLineColor(), m);
+            assertEquals(c, metric.getSeriesMap().get(m + " AdapEmu").getLineColor(), m);
+            assertNotEquals(Color.GRAY, c, m);
+            assertTrue(seen.add(c), m + " shares a colour");
+        }
+        assertEquals(Plots.METHOD_COLOURS.get("FedOT"), train.getSeriesMap().get("FedOT").getLineColor(), "a known method keeps its fixed colour");
+        for (Color c : List.of(train.getSeriesMap().get("FedBiOT a=2").getLineColor(), train.getSeriesMap().get("FedBiOT a=4").getLineColor()))
+            assertFalse(Plots.METHOD_COLOURS.containsValue(c), "a variant never takes a known method's colour");
+        // The map depends on the set of methods, not their order in the records.
+        assertEquals(Plots.colours(List.of("FedOT", "FedBiOT a=2", "FedBiOT a=4")), Plots.colours(List.of("FedBiOT a=4", "FedBiOT a=2", "FedOT")));
+        Map<String, Color> many = Plots.colours(java.util.stream.IntStream.range(0, 12).mapToObj(i -> "M" + i).toList());
+        assertEquals(12, new HashSet<>(many.values()).size(), "past the spare palette, still distinct here: " + many);
+    }
+
+    @Test
+    void markersOnlyWhileACurveHasFewPoints() {
+        List<RoundRecord> few = new ArrayList<>(), many = new ArrayList<>();
+        for (int t = 0; t <= Plots.MARKERS_UP_TO; t++) {
+            RoundRecord r = new RoundRecord("FedBiOT", 0, t, 1.0, Double.NaN, Double.NaN, Map.of("AdapFu/public_loss", 1.0 + t), 0, 0, 0, 0, 0, 0, 1, 1, 0);
+            many.add(r);
+            if (t < Plots.MARKERS_UP_TO) few.add(r);
+        }
+        assertSame(SeriesMarkers.CIRCLE, Plots.metricChart(few, "public_loss", Map.of()).getSeriesMap().get("FedBiOT AdapFu").getMarker());
+        assertSame(SeriesMarkers.NONE, Plots.metricChart(many, "public_loss", Map.of()).getSeriesMap().get("FedBiOT AdapFu").getMarker());
+        assertSame(SeriesMarkers.NONE, Plots.trainLossChart(many).getSeriesMap().get("FedBiOT").getMarker());
     }
 
     @Test

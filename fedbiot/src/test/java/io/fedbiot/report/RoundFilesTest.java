@@ -21,6 +21,8 @@ class RoundFilesTest {
         // A label that needs CSV quoting, a NaN metric (measured, but NaN), extreme doubles.
         rs.add(new RoundRecord("Fed,\"odd\"\nname", Long.MAX_VALUE, 7, Double.MIN_VALUE, Double.NaN, 1e300,
                 Map.of("AdapFu/ppl", Double.NaN, "AdapEmu/ppl", Double.POSITIVE_INFINITY), Long.MAX_VALUE, 0, 0.1 + 0.2, -0.0, 1, 2, Integer.MAX_VALUE, 0, Long.MAX_VALUE));
+        // Skipped steps, client and alignment, are columns of their own.
+        rs.add(new RoundRecord("FedBiOT", 3, 1, 2.0, 0.5, 0.1, Map.of(), 10, 20, 1e9, 0.2, 1e8, 1.5, 3, 3, 0, 4, 2));
         return rs;
     }
 
