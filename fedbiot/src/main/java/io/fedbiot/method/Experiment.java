@@ -16,6 +16,7 @@ import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
 import io.fedbiot.report.ClientCsv;
+import io.fedbiot.report.ClientSizes;
 import io.fedbiot.report.ClientRecord;
 import io.fedbiot.report.LayerTable;
 import io.fedbiot.report.MarkdownReport;
@@ -104,10 +105,13 @@ public final class Experiment {
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
             Partition held = plan.partition().apply(clientData, cs.heldOut());
-            l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
-            Integer sample = cfg.partition().sample();
-            List<String> secure = cfg.secureAggregationProblems(sample == null ? train.size() : Math.min(sample, train.size()),
-                    "the partition of " + d.client().path() + " (" + train.size() + " clients)");
+            ClientSizes sizes = ClientSizes.of(train.sizes(), cfg.partition().perRound(ClientSizes.withRows(train.sizes())));
+            if (train.size() <= 20) l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
+            l.log(sizes.line());
+            if (sizes.withRows() == 0)
+                throw new IllegalArgumentException("no client of the " + train.size() + " in the partition of " + d.client().path() + " has a training row");
+            List<String> secure = cfg.secureAggregationProblems(sizes.perRound(),
+                    "the partition of " + d.client().path() + " (" + sizes.withRows() + " clients with rows)");
             if (!secure.isEmpty()) throw new ExperimentConfigException(String.valueOf(d.client().path()), secure); // before any training
 
             TokenizedDataset pub = null;
@@ -141,12 +145,12 @@ public final class Experiment {
                         Method method = mr.method();
                         long seed = mr.seed();
                         l.log(mr.split().toString() + ", seed " + seed);
-                        List<FedClient> clients = clients(mr, clientData, train, ds.batchSize());
+                        List<ClientData> clients = clients(mr, clientData, train, ds.batchSize());
                         BatchSource publicSource = pub != null ? new Batcher(pub, pubTrain, ds.batchSize(), seed)::next : null;
                         if (method == Method.FEDBIOT && publicSource == null)
                             throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
-                        try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
-                                publicSource, evalData)) {
+                        InProcessTransport transport = InProcessTransport.lazy(clients);
+                        try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, publicSource, evalData)) {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                             if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
@@ -179,6 +183,8 @@ public final class Experiment {
                                 }
                                 l.round(r);
                             });
+                            l.log("client state: at most " + transport.peakLiveClients() + " of " + clients.size() + " clients held at once, "
+                                    + transport.peakLiveBytes() + " bytes");
                             if (run.emulatorLayersAfter() != null)
                                 layers.computeIfAbsent(method, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
@@ -188,7 +194,7 @@ public final class Experiment {
                     try {
                         status.failed(); // before the report, which reads it
                         if (!records.isEmpty())
-                            MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env));
+                            MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env, sizes));
                     } catch (IOException | RuntimeException suppressed) {
                         e.addSuppressed(suppressed);
                     }
@@ -202,7 +208,7 @@ public final class Experiment {
                 layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
                         ba.stream().map(x -> x[1]).toList())));
                 status.finished();
-                Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
+                Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env, sizes));
                 return new Result(records, untuned, report);
             }
         }
@@ -224,18 +230,30 @@ public final class Experiment {
         return RunPlan.resolve(cfg, model);
     }
 
-    /** Offsite-Tuning: one client with every client's data; the others: one client per partition. */
-    private static List<FedClient> clients(RunPlan.MethodRun mr, TokenizedDataset data, Partition train, int batchSize) {
-        List<FedClient> out = new ArrayList<>();
+    /**
+     * Offsite-Tuning: one client with every client's data; the others: one client per partition.
+     * Each is built when picked (InProcessTransport.lazy), its batches resumed where it stopped.
+     */
+    static List<ClientData> clients(RunPlan.MethodRun mr, TokenizedDataset data, Partition train, int batchSize) {
+        List<ClientData> out = new ArrayList<>();
         if (mr.method() == Method.OFFSITE_TUNING) {
             int[] all = IntStream.range(0, train.size()).flatMap(k -> Arrays.stream(train.client(k))).sorted().toArray();
-            out.add(new FedClient(0, new Batcher(data, all, batchSize, mr.seed())::next));
+            out.add(new ClientData(0, all.length, skip -> batches(data, all, batchSize, mr.seed(), skip)));
         } else {
             List<Long> seeds = mr.clientSeeds(train.size());
-            for (int k = 0; k < train.size(); k++)
-                out.add(new FedClient(k, new Batcher(data, train.client(k), batchSize, seeds.get(k))::next));
+            for (int k = 0; k < train.size(); k++) {
+                int[] rows = train.client(k);
+                long seed = seeds.get(k);
+                out.add(new ClientData(k, rows.length, skip -> batches(data, rows, batchSize, seed, skip)));
+            }
         }
         return out;
+    }
+
+    private static BatchSource batches(TokenizedDataset data, int[] rows, int batchSize, long seed, long skip) {
+        Batcher b = new Batcher(data, rows, batchSize, seed);
+        b.skip(skip);
+        return b::next;
     }
 
     /** The config's tokenizer, or the one inside or beside the checkpoint. */
