@@ -302,7 +302,8 @@ public record ExperimentConfig(
                     + "remove it from methods or set secure_aggregation to false");
         Integer perRound = partition.sample() != null ? partition.sample()
                 : partition.clients() == null ? null : partition.perRound(partition.clients());
-        String from = partition.sample() != null ? "partition.sample" : partition.participation() != null ? "partition.participation" : "partition.clients";
+        String from = partition.sample() != null ? "partition.sample"
+                : partition.participation() != null ? "partition.participation × partition.clients" : "partition.clients";
         if (perRound != null) p.addAll(secureAggregationProblems(perRound, from));
     }
 

@@ -63,12 +63,12 @@ public final class InProcessTransport implements Transport {
 
     @Override
     public ClientUpdate round(int client, RoundPayload payload) {
+        if (lazy != null && lazy.get(client).rows() == 0) throw new IllegalStateException("client " + lazy.get(client).id() + " has no training rows");
         // Arrays cross the boundary as copies, as they would over a wire.
         RoundPayload copy = new RoundPayload(payload.round(), payload.adapter().clone(),
                 payload.emulator() == null ? null : payload.emulator().clone(), payload.settings(), payload.seed());
         if (held != null) return held.get(client).round(copy);
         ClientData c = lazy.get(client);
-        if (c.rows() == 0) throw new IllegalStateException("client " + c.id() + " has no training rows");
         if (packages[client] == null) throw new IllegalStateException("client " + c.id() + " has not received the model");
         BatchSource source = c.open().open(drawn[client]);
         long[] count = {0};
