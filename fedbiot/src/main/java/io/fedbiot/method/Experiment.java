@@ -184,7 +184,7 @@ public final class Experiment {
                                 l.round(r);
                             });
                             l.log("client state: at most " + transport.peakLiveClients() + " of " + clients.size() + " clients held at once, "
-                                    + transport.peakLiveBytes() + " bytes");
+                                    + transport.peakLiveBytes() + " bytes of client state (all at once: " + transport.allHeldBytes() + ")");
                             if (run.emulatorLayersAfter() != null)
                                 layers.computeIfAbsent(method, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});

@@ -17,7 +17,7 @@ public final class InProcessTransport implements Transport {
     private final long[] drawn;
     private final int[] opened;
     private int live, peakLive;
-    private long liveBytes, peakLiveBytes;
+    private long liveBytes, peakLiveBytes, loraBytes = -1;
 
     public InProcessTransport(List<FedClient> clients) {
         this(List.copyOf(clients), null);
@@ -78,7 +78,8 @@ public final class InProcessTransport implements Transport {
             return source.next();
         })) {
             fc.receive(packages[client]);
-            long bytes = fc.bytesHeld() + 4L * c.rows(); // its LoRA copies and its batch order
+            loraBytes = fc.bytesHeld(); // the same for every client of a package
+            long bytes = loraBytes + 4L * c.rows(); // its LoRA copies and its batch order
             live++;
             liveBytes += bytes;
             peakLive = Math.max(peakLive, live);
@@ -106,6 +107,16 @@ public final class InProcessTransport implements Transport {
     /** The most bytes of client state (LoRA copies; lazy: plus 4 per row of batch order) held at once so far. */
     public long peakLiveBytes() {
         return peakLiveBytes;
+    }
+
+    /**
+     * What holding every client with rows at once would take, counted as {@link #peakLiveBytes}
+     * (lazy, once one client was built; else -1): for comparison in the log and in the tests.
+     */
+    public long allHeldBytes() {
+        if (lazy == null) return liveBytes;
+        if (loraBytes < 0) return -1;
+        return lazy.stream().filter(c -> c.rows() > 0).mapToLong(c -> loraBytes + 4L * c.rows()).sum();
     }
 
     /** How often each client was materialised (lazy; all 0 when held). */

@@ -143,6 +143,7 @@ class LazyClientsTest {
         int maxRows = java.util.Arrays.stream(p.sizes()).max().orElseThrow();
         assertEquals(K * perClient, heldPeak);
         assertTrue(lazyPeak >= perClient && lazyPeak <= perClient + 4L * maxRows, lazyPeak + " vs " + perClient);
+        assertEquals(K * perClient + 4L * data.size(), lazy.allHeldBytes()); // every row is some client's
         System.out.printf("client state, 100 clients at participation 0.1 on stories260K: lazy peak %d bytes, all held %d bytes%n",
                 lazyPeak, heldPeak);
     }
