@@ -109,7 +109,8 @@ public final class Experiment {
             if (train.size() <= 20) l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
             l.log(sizes.line());
             if (sizes.withRows() == 0)
-                throw new IllegalArgumentException("no client of the " + train.size() + " in the partition of " + d.client().path() + " has a training row");
+                throw new IllegalArgumentException("no client of the " + train.size() + " in the partition of " + d.client().path() + " has a training row"
+                        + (clientData.size() == 0 ? ": every row was filtered out " + clientData.badRows() : ""));
             List<String> secure = cfg.secureAggregationProblems(sizes.perRound(),
                     "the partition of " + d.client().path() + " (" + sizes.withRows() + " clients with rows)");
             if (!secure.isEmpty()) throw new ExperimentConfigException(String.valueOf(d.client().path()), secure); // before any training
