@@ -44,6 +44,23 @@ public final class Batcher {
         return Batch.of(data, pick);
     }
 
+    /**
+     * Moves on as {@code batches} calls of {@link #next} would, without building them: a client
+     * rebuilt for a later round resumes its stream where it stopped (same shuffles, same rows).
+     */
+    public void skip(long batches) {
+        if (batches < 0) throw new IllegalArgumentException("cannot skip " + batches + " batches");
+        for (long i = 0; i < batches * batchSize; i++) {
+            if (cursor == order.length) {
+                cursor = 0;
+                epoch++;
+                Shuffle.shuffle(order, rng);
+            }
+            cursor++;
+        }
+        samples += batches * batchSize;
+    }
+
     /** Samples handed out so far (n_k, which the client reports with its update). */
     public long samplesProcessed() {
         return samples;

@@ -87,8 +87,7 @@ public final class FederationServer {
      */
     public static void refuseSecureAggregation(ExperimentConfig cfg, int clients, String source) {
         if (!cfg.secureAggregation()) return;
-        Integer sample = cfg.partition().sample();
-        int perRound = sample != null && sample > 0 ? Math.min(sample, clients) : clients;
+        int perRound = cfg.partition().perRound(clients);
         List<String> p = cfg.secureAggregationProblems(perRound, "the token table (" + clients + " clients)");
         if (!p.isEmpty()) throw new ExperimentConfigException(source, p);
     }

@@ -15,6 +15,7 @@ import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.engine.tokenizer.Tokenizers;
 import io.fedbiot.report.ClientCsv;
+import io.fedbiot.report.ClientSizes;
 import io.fedbiot.report.ClientRecord;
 import io.fedbiot.report.LayerTable;
 import io.fedbiot.report.MarkdownReport;
@@ -108,10 +109,14 @@ public final class Experiment {
                 l.log("no validation rows (raise eval.heldout_fraction or eval.validation_fraction): no best adapter, the report's best is the final round");
             Partition held = plan.partition().apply(clientData, valTest[1]);
             TestSplit test = TestSplit.load(cfg, tok, clientData, valTest[1], plan, l::log); // before any training: a bad file fails here
-            l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
-            Integer sample = cfg.partition().sample();
-            List<String> secure = cfg.secureAggregationProblems(sample == null ? train.size() : Math.min(sample, train.size()),
-                    "the partition of " + d.client().path() + " (" + train.size() + " clients)");
+            ClientSizes sizes = ClientSizes.of(train.sizes(), cfg.partition().perRound(ClientSizes.withRows(train.sizes())));
+            if (train.size() <= 20) l.log("clients: " + train.labels() + " with " + Arrays.toString(train.sizes()) + " training rows");
+            l.log(sizes.line());
+            if (sizes.withRows() == 0)
+                throw new IllegalArgumentException("no client of the " + train.size() + " in the partition of " + d.client().path() + " has a training row"
+                        + (clientData.size() == 0 ? ": every row was filtered out " + clientData.badRows() : ""));
+            List<String> secure = cfg.secureAggregationProblems(sizes.perRound(),
+                    "the partition of " + d.client().path() + " (" + sizes.withRows() + " clients with rows)");
             if (!secure.isEmpty()) throw new ExperimentConfigException(String.valueOf(d.client().path()), secure); // before any training
 
             TokenizedDataset pub = null;
@@ -145,12 +150,12 @@ public final class Experiment {
                         Method method = mr.method();
                         long seed = mr.seed();
                         l.log(mr.split().toString() + ", seed " + seed);
-                        List<FedClient> clients = clients(mr, clientData, train, ds.batchSize());
+                        List<ClientData> clients = clients(mr, clientData, train, ds.batchSize());
                         BatchSource publicSource = pub != null ? new Batcher(pub, pubTrain, ds.batchSize(), seed)::next : null;
                         if (method == Method.FEDBIOT && publicSource == null)
                             throw new IllegalArgumentException("FedBiOT aligns its emulator on public data: set data.public.path");
-                        try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), new InProcessTransport(clients),
-                                publicSource, evalData)) {
+                        InProcessTransport transport = InProcessTransport.lazy(clients);
+                        try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, publicSource, evalData)) {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                             if (untuned == null) untuned = test.score(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base));
@@ -198,6 +203,8 @@ public final class Experiment {
                                 RoundArrow.write(out.resolve("rounds.arrow"), records);
                             }
                             if (best.round() >= 0) l.log(method.label() + " seed " + seed + ": best round " + best.round() + " by AdapFu validation loss");
+                            l.log("client state: at most " + transport.peakLiveClients() + " of " + clients.size() + " clients held at once, "
+                                    + transport.peakLiveBytes() + " bytes of client state (all at once: " + transport.allHeldBytes() + ")");
                             if (run.emulatorLayersAfter() != null)
                                 layers.computeIfAbsent(method, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
@@ -207,7 +214,7 @@ public final class Experiment {
                     try {
                         status.failed(); // before the report, which reads it
                         if (!records.isEmpty())
-                            MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env));
+                            MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned == null ? Map.of() : untuned, List.of(), env, sizes));
                     } catch (IOException | RuntimeException suppressed) {
                         e.addSuppressed(suppressed);
                     }
@@ -221,7 +228,7 @@ public final class Experiment {
                 layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
                         ba.stream().map(x -> x[1]).toList())));
                 status.finished();
-                Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
+                Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env, sizes));
                 return new Result(records, untuned, report);
             }
         }
@@ -232,18 +239,30 @@ public final class Experiment {
         return RunPlan.resolve(cfg, model);
     }
 
-    /** Offsite-Tuning: one client with every client's data; the others: one client per partition. */
-    private static List<FedClient> clients(RunPlan.MethodRun mr, TokenizedDataset data, Partition train, int batchSize) {
-        List<FedClient> out = new ArrayList<>();
+    /**
+     * Offsite-Tuning: one client with every client's data; the others: one client per partition.
+     * Each is built when picked (InProcessTransport.lazy), its batches resumed where it stopped.
+     */
+    static List<ClientData> clients(RunPlan.MethodRun mr, TokenizedDataset data, Partition train, int batchSize) {
+        List<ClientData> out = new ArrayList<>();
         if (mr.method() == Method.OFFSITE_TUNING) {
             int[] all = IntStream.range(0, train.size()).flatMap(k -> Arrays.stream(train.client(k))).sorted().toArray();
-            out.add(new FedClient(0, new Batcher(data, all, batchSize, mr.seed())::next));
+            out.add(new ClientData(0, all.length, skip -> batches(data, all, batchSize, mr.seed(), skip)));
         } else {
             List<Long> seeds = mr.clientSeeds(train.size());
-            for (int k = 0; k < train.size(); k++)
-                out.add(new FedClient(k, new Batcher(data, train.client(k), batchSize, seeds.get(k))::next));
+            for (int k = 0; k < train.size(); k++) {
+                int[] rows = train.client(k);
+                long seed = seeds.get(k);
+                out.add(new ClientData(k, rows.length, skip -> batches(data, rows, batchSize, seed, skip)));
+            }
         }
         return out;
+    }
+
+    private static BatchSource batches(TokenizedDataset data, int[] rows, int batchSize, long seed, long skip) {
+        Batcher b = new Batcher(data, rows, batchSize, seed);
+        b.skip(skip);
+        return b::next;
     }
 
     /** The config's tokenizer, or the one inside or beside the checkpoint. */

@@ -104,9 +104,17 @@ public record ExperimentConfig(
     /**
      * @param by      iid, field:NAME (one client per value of NAME) or dirichlet:ALPHA:NAME (label skew over NAME)
      * @param clients K; null: one per value for field:NAME, else 3
-     * @param sample  clients m drawn per round; null: all of them
+     * @param sample        clients m drawn per round; null: all of them
+     * @param participation fraction of the clients drawn per round, m = max(1, round(fraction · K)); null: all (not with sample)
      */
-    public record Partition(PartitionScheme by, Integer clients, Integer sample) {
+    public record Partition(PartitionScheme by, Integer clients, Integer sample, Double participation) {
+        /** Clients per round out of {@code k}. */
+        public int perRound(int k) {
+            if (sample != null) return Math.min(sample, k);
+            if (participation != null) return Math.min(k, Math.max(1, (int) Math.round(participation * k)));
+            return k;
+        }
+
         /** K, given how many distinct values the partition field has in the data (ignored for iid and dirichlet). */
         public int clientCount(int fieldValues) {
             if (clients != null) return clients;
@@ -195,7 +203,7 @@ public record ExperimentConfig(
                 null, null,
                 new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), new Dataset(null, DataFormat.GSM8K), 512, BadRowPolicy.SKIP,
                         Path.of(".cache", "fedbiot")),
-                new Partition(new PartitionScheme.Iid(), null, null),
+                new Partition(new PartitionScheme.Iid(), null, null, null),
                 List.of(Method.FEDBIOT),
                 0.2, 2,
                 new Lora(8, 16, 0.05, List.of("wq", "wv")),
@@ -249,6 +257,11 @@ public record ExperimentConfig(
             if (partition.clients() != null && partition.sample() > partition.clients())
                 p.add("partition.sample: " + partition.sample() + " is more than partition.clients " + partition.clients());
         }
+        if (partition.participation() != null) {
+            double f = partition.participation();
+            if (!(f > 0 && f <= 1)) p.add("partition.participation: must be in (0, 1] (the fraction of clients per round), got " + f);
+            if (partition.sample() != null) p.add("partition.participation: give it or partition.sample, not both");
+        }
         if (methods.isEmpty()) p.add("methods: empty; list at least one of fedbiot, fedot, offsite-tuning, fedlora");
         if (new HashSet<>(methods).size() != methods.size()) p.add("methods: listed twice in " + methods);
         if (!(beta >= 0 && beta < 1)) p.add("beta: must be in [0, 1), got " + beta);
@@ -298,8 +311,11 @@ public record ExperimentConfig(
         if (methods.contains(Method.OFFSITE_TUNING))
             p.add("secure_aggregation: offsite-tuning trains one client holding all the data, so there is no sum to hide an update in; "
                     + "remove it from methods or set secure_aggregation to false");
-        Integer perRound = partition.sample() != null ? partition.sample() : partition.clients();
-        if (perRound != null) p.addAll(secureAggregationProblems(perRound, partition.sample() != null ? "partition.sample" : "partition.clients"));
+        Integer perRound = partition.sample() != null ? partition.sample()
+                : partition.clients() == null ? null : partition.perRound(partition.clients());
+        String from = partition.sample() != null ? "partition.sample"
+                : partition.participation() != null ? "partition.participation × partition.clients" : "partition.clients";
+        if (perRound != null) p.addAll(secureAggregationProblems(perRound, from));
     }
 
     /**

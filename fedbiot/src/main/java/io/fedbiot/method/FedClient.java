@@ -43,6 +43,12 @@ public final class FedClient implements AutoCloseable {
         }
     }
 
+    /** Bytes of this client's own state: its adapter and emulator LoRA blocks (the base weights are shared). */
+    public long bytesHeld() {
+        long b = adapter == null ? 0 : 4L * adapter.params().flat().numel();
+        return b + (emulator == null ? 0 : 4L * emulator.params().flat().numel());
+    }
+
     @Override
     public void close() {
         arena.close();

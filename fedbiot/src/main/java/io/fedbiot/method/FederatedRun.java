@@ -23,13 +23,33 @@ import java.util.Map;
  * Deterministic for a seed.
  */
 public final class FederatedRun implements AutoCloseable {
-    public record Settings(Method method, LoraConfig lora, int rounds, int sample, ClientTrainer.Settings client,
+    /**
+     * @param sample        clients per round; 0: all, or the participation fraction's share
+     * @param participation the fraction of the available clients drawn per round (at least one), in (0, 1]; 0: unused
+     */
+    public record Settings(Method method, LoraConfig lora, int rounds, int sample, double participation, ClientTrainer.Settings client,
                            Alignment.Settings align, int prealign, int evalEvery, long seed) {
         public Settings {
             if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
             if (sample < 0) throw new IllegalArgumentException("sample must be >= 0 (0 = all clients), got " + sample);
+            if (!(participation >= 0 && participation <= 1))
+                throw new IllegalArgumentException("participation must be in (0, 1] (0 = unused), got " + participation);
+            if (sample > 0 && participation > 0) throw new IllegalArgumentException("give sample or participation, not both");
             if (evalEvery < 1) throw new IllegalArgumentException("eval_every must be >= 1, got " + evalEvery);
             if (prealign < 0) throw new IllegalArgumentException("prealign_rounds must be >= 0, got " + prealign);
+        }
+
+        /** Without a participation fraction. */
+        public Settings(Method method, LoraConfig lora, int rounds, int sample, ClientTrainer.Settings client,
+                        Alignment.Settings align, int prealign, int evalEvery, long seed) {
+            this(method, lora, rounds, sample, 0, client, align, prealign, evalEvery, seed);
+        }
+
+        /** Clients drawn from {@code available}: sample, else max(1, round(participation · available)), else all. */
+        public int perRound(int available) {
+            if (sample > 0) return Math.min(sample, available);
+            if (participation > 0) return Math.min(available, Math.max(1, (int) Math.round(participation * available)));
+            return available;
         }
     }
 
@@ -261,13 +281,17 @@ public final class FederatedRun implements AutoCloseable {
         sampler.replay(snap.samplerDraws());
     }
 
-    /** m of the available clients uniformly without replacement, ascending; all when sample is 0 or >= their number. */
+    /** {@link Settings#perRound} of the available clients, uniformly without replacement, ascending. */
     private int[] select(int[] pool) {
+        return select(pool, s.perRound(pool.length), sampler::nextInt);
+    }
+
+    /** m of {@code pool} by a partial Fisher-Yates shuffle drawing {@code nextInt(bound)}, ascending (the draws are the same as ever). */
+    static int[] select(int[] pool, int m, java.util.function.IntUnaryOperator nextInt) {
         int K = pool.length;
-        int m = s.sample() == 0 || s.sample() >= K ? K : s.sample();
         int[] idx = pool.clone();
         for (int i = 0; i < m; i++) {
-            int j = i + sampler.nextInt(K - i);
+            int j = i + nextInt.applyAsInt(K - i);
             int tmp = idx[i];
             idx[i] = idx[j];
             idx[j] = tmp;

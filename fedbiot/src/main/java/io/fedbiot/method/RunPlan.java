@@ -137,11 +137,12 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         var align = new Alignment.Settings(cfg.alignSteps(), (float) cfg.lrAlign(), b1, b2, (float) cfg.weightDecay(), (float) cfg.lambda(),
                 cfg.layerwiseNmse(), cfg.maskPaddingInAlignment());
         Integer sample = cfg.partition().sample();
+        double participation = cfg.partition().participation() == null ? 0 : cfg.partition().participation();
         List<MethodRun> runs = new ArrayList<>();
         for (Method m : cfg.methods())
             for (long seed : cfg.seeds())
                 runs.add(new MethodRun(m, seed, cfg.split(m, model.nLayers()), new FederatedRun.Settings(m, lora, cfg.rounds(),
-                        sample == null ? 0 : sample, client, align, m == Method.FEDBIOT ? cfg.prealignRounds() : 0, cfg.evalEvery(), seed)));
+                        sample == null ? 0 : sample, participation, client, align, m == Method.FEDBIOT ? cfg.prealignRounds() : 0, cfg.evalEvery(), seed)));
         var d = cfg.data();
         var e = cfg.eval();
         return new RunPlan(runs, lora, client, align, new RowSplit(1 - e.heldoutFraction(), seed0),

@@ -27,9 +27,15 @@ public final class MarkdownReport {
      * @param untuned     the untuned model's metrics by the same keys ("AdapFu/public_loss", ...); empty for none
      * @param layers      per-emulator-layer NMSE/KL (before alignment, after the last round); empty for none
      * @param environment where the run ran; null leaves the section out
+     * @param sizes       the training rows per client; null leaves the line out
      */
     public record Inputs(List<RoundRecord> records, List<ClientRecord> clients, Map<String, Double> untuned,
-                         List<LayerTable.Group> layers, RunEnvironment environment) {}
+                         List<LayerTable.Group> layers, RunEnvironment environment, ClientSizes sizes) {
+        public Inputs(List<RoundRecord> records, List<ClientRecord> clients, Map<String, Double> untuned,
+                      List<LayerTable.Group> layers, RunEnvironment environment) {
+            this(records, clients, untuned, layers, environment, null);
+        }
+    }
 
     /**
      * Writes {@code dir/report.md} and its PNGs.
@@ -63,6 +69,7 @@ public final class MarkdownReport {
         List<String> seedCounts = new ArrayList<>();
         for (String m : methods) seedCounts.add(m + " " + seeds(records, m).size());
         md.append(String.join(", ", seedCounts)).append(". Values are mean ± std over seeds where there are several.\n\n");
+        if (in.sizes() != null) md.append("Clients: ").append(in.sizes().line()).append(".\n\n");
 
         md.append("## Quality\n\n");
         md.append(bestRoundSection(records, methods));
