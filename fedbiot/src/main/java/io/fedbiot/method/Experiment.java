@@ -101,6 +101,8 @@ public final class Experiment {
             TokenizedDataset clientData = DatasetCache.load(d.client().path(), ds.format(), tok, ds.maxLen(), ds.badRows(),
                     d.cache(), l::log).dataset();
             l.log("client data: " + clientData);
+            if (ds.format() == DataFormat.CODE) l.log("code languages: " + io.fedbiot.data.CodeLanguage.summary(clientData.column(DataFormat.LANGUAGE_DETAIL)));
+            CodeEval code = CodeEval.of(cfg, l::log); // problems and sandbox checked before any training
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
             Partition held = plan.partition().apply(clientData, cs.heldOut());
@@ -149,7 +151,10 @@ public final class Experiment {
                                 publicSource, evalData)) {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
-                            if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
+                            if (untuned == null) {
+                                untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
+                                if (code != null) untuned = code.with(untuned, "AdapFu", LlamaModel.full(base), tok, out.resolve("humaneval-untuned.jsonl"), l::log);
+                            }
                             Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
                             run.run(st -> {
                                 Map<String, Double> eval = new LinkedHashMap<>(st.eval());
@@ -157,6 +162,7 @@ public final class Experiment {
                                 if (last) {
                                     eval = withGsm8k(eval, "AdapEmu", run.compressedModel(), tok, clientData, exactRows, plan);
                                     eval = withGsm8k(eval, "AdapFu", run.fullModel(), tok, clientData, exactRows, plan);
+                                    if (code != null) eval = withCode(code, eval, run.fullModel(), tok, out.resolve("humaneval-" + runDir.getFileName() + ".jsonl"), l);
                                 }
                                 RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
@@ -217,6 +223,14 @@ public final class Experiment {
         if (format == DataFormat.GSM8K) m.put(variant + "/gsm8k_em", Gsm8kEval.exactMatch(model, tok, data, rows, n));
         else m.put(variant + "/" + EXACT_MATCH, Gsm8kEval.taskExactMatch(model, tok, data, rows, n));
         return m;
+    }
+
+    private static Map<String, Double> withCode(CodeEval code, Map<String, Double> eval, LlamaModel model, Tokenizer tok, Path jsonl, Listener l) {
+        try {
+            return code.with(eval, "AdapFu", model, tok, jsonl, l::log);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The setup of this config's runs for a model like {@code model} (the Flight server resolves the same). */
