@@ -97,12 +97,12 @@ public final class Experiment {
             RunPlan plan = plan(ck.weights().config());
             RunPlan.DataSettings ds = plan.data();
             Tokenizer tok = tokenizer(ck);
+            CodeEval code = CodeEval.of(cfg, l::log); // HumanEval problems and the sandbox's python checked before any data or training
             var d = cfg.data();
             TokenizedDataset clientData = DatasetCache.load(d.client().path(), ds.format(), tok, ds.maxLen(), ds.badRows(),
                     d.cache(), l::log).dataset();
             l.log("client data: " + clientData);
             if (ds.format() == DataFormat.CODE) l.log("code languages: " + io.fedbiot.data.CodeLanguage.summary(clientData.column(DataFormat.LANGUAGE_DETAIL)));
-            CodeEval code = CodeEval.of(cfg, l::log); // problems and sandbox checked before any training
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
             Partition held = plan.partition().apply(clientData, cs.heldOut());
