@@ -67,6 +67,7 @@ public final class Completions {
             }
             int pos = ids.length;
             while (n < maxNewTokens) {
+                requireFinite(logits, n);
                 int next = sampler.sample(logits);
                 if (next == tok.eosId() || next == tok.bosId()) break;
                 gen[n++] = next;
@@ -78,5 +79,13 @@ public final class Completions {
             }
         }
         return truncate(tok.decode(Arrays.copyOf(gen, n)));
+    }
+
+    /** A NaN or infinite logit would make argmax or sampling pick garbage silently: stop instead. */
+    private static void requireFinite(float[] logits, int generated) {
+        for (int i = 0; i < logits.length; i++)
+            if (!Float.isFinite(logits[i]))
+                throw new IllegalStateException("HumanEval generation: logit " + i + " is " + logits[i] + " after " + generated
+                        + " generated tokens; the model's weights or adapter are not finite");
     }
 }

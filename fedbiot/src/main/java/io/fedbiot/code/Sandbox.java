@@ -94,6 +94,11 @@ public final class Sandbox {
                 + "); sockets are refused only by the audit hook");
     }
 
+    /** Without any namespace, as on a machine that allows none: the audit hook and limits alone (tests). */
+    static Sandbox withoutNamespaces(String python) {
+        return new Sandbox(python, List.of(), "no namespaces (asked for)");
+    }
+
     /** How this sandbox keeps programs off the network and out of other processes, for the report. */
     public String isolation() {
         return isolation;

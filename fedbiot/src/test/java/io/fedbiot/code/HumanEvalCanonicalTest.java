@@ -48,6 +48,25 @@ class HumanEvalCanonicalTest {
     }
 
     @Test
+    void hostileCompletionsAreFailedSamplesAndTheEvaluationCarriesOn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        List<String> hostile = List.of("    while True:\n        pass\n", "    import os\n    os.system('echo pwned')\n",
+                "    import os\n    while True:\n        os.fork()\n", "    print('x' * 10**8)\n",
+                "    return open('/etc/passwd').read()\n", "    import sys\n    sys.exit(0)\n");
+        List<HumanEvalProblem> problems = HumanEvalProblem.read(humanEval()).subList(0, hostile.size() + 1);
+        HumanEvalRun.Settings s = new HumanEvalRun.Settings(List.of(1), 1, 0, 1, 2, 0, 0);
+        Path out = dir.resolve("hostile.jsonl");
+        // The last problem gets its reference solution: it must still pass after the others.
+        HumanEvalRun.Score score = HumanEvalRun.evaluate(problems, s,
+                (pr, p, i) -> p < hostile.size() ? hostile.get(p) : pr.canonicalSolution(), Sandbox.detect("python3"), 3, out);
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(problems.size(), lines.size());
+        for (int p = 0; p < hostile.size(); p++) assertTrue(lines.get(p).contains("\"passed\":false"), lines.get(p));
+        assertTrue(lines.getFirst().contains("\"outcome\":\"timeout\""), lines.getFirst());
+        assertTrue(lines.getLast().contains("\"passed\":true"), lines.getLast());
+        assertEquals(1.0 / problems.size(), score.passAtK().get(1), 1e-15);
+    }
+
+    @Test
     void stopSequencesCutTheCompletionAtTheNextTopLevelStatement() {
         assertEquals("    return x\n", Completions.truncate("    return x\n\ndef other():\n    pass"));
         assertEquals("    return x", Completions.truncate("    return x\nprint(f(1))"));

@@ -103,8 +103,11 @@ class SandboxTest {
 
     @Test
     void exitAndCrashesFail() {
-        assertEquals(3, run("import sys\nsys.exit(3)\n").exitCode());
+        assertEquals(Sandbox.Outcome.FAILED, run("import sys\nsys.exit(3)\n").outcome());
         assertFalse(run("import sys\nsys.exit(3)\n").passed());
+        assertFalse(run("import sys\nsys.exit(0)\nassert False\n").passed()); // exit 0 before the asserts is no pass
+        assertFalse(run("import os\nos._exit(0)\n").passed());
+        assertFalse(run("import posix\nposix._exit(0)\n").passed());
         assertFalse(run("raise SystemError('boom')\n").passed());
         assertFalse(run("def f(): f()\nf()\n").passed()); // RecursionError
         assertFalse(run("x = ' ' * (1 << 34)\n").passed()); // 16 GiB: over the memory limit
@@ -115,6 +118,20 @@ class SandboxTest {
     void theNetworkIsUnreachable() {
         Sandbox.Result r = run("import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)\n");
         assertFalse(r.passed());
+    }
+
+    @Test
+    void withoutNamespacesTheLimitsAndAuditHookStillRefuse(@org.junit.jupiter.api.io.TempDir Path outside) throws Exception {
+        Sandbox bare = Sandbox.withoutNamespaces("python3"); // what a CI machine without unshare gets
+        Path target = outside.resolve("written.txt");
+        for (String hostile : new String[]{"import os\nwhile True:\n    os.fork()\n", "import os\nos.system('true')\n",
+                "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)\n", "print(open('/etc/passwd').read())\n",
+                "open(" + py(target) + ", 'w').write('x')\n", "while True:\n    pass\n"}) {
+            Sandbox.Result r = bare.run(hostile, LIMITS);
+            assertFalse(r.passed(), hostile + " passed: " + r);
+        }
+        assertFalse(Files.exists(target));
+        assertTrue(bare.run("assert sum(range(4)) == 6\n", LIMITS).passed());
     }
 
     private static String py(Path p) {
