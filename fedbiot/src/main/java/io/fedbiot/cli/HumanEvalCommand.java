@@ -60,7 +60,7 @@ public final class HumanEvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "128", paramLabel = "N", description = "Tokens per completion at most. Default: ${DEFAULT-VALUE}.")
     int maxNewTokens;
 
-    @Option(names = "--timeout", defaultValue = "5", paramLabel = "S", description = "Wall-clock seconds per program. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--timeout-s", defaultValue = "5", paramLabel = "S", description = "Wall-clock seconds per program. Default: ${DEFAULT-VALUE}.")
     double timeout;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
@@ -77,7 +77,7 @@ public final class HumanEvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (canonical == (model != null)) throw new UserError("give exactly one of --model PATH and --canonical", null);
         HumanEvalRun.Settings s = new HumanEvalRun.Settings(k, n, temperature, maxNewTokens, timeout, rows, seed);
-        List<String> bad = s.problems("--").stream().map(p -> p.replace("_", "-").replace("timeout-s", "timeout")).toList();
+        List<String> bad = s.problems("--").stream().map(p -> p.replace("_", "-")).toList(); // the keys in option spelling
         if (!bad.isEmpty()) throw new UserError(String.join("; ", bad), null);
         if (workers < 1) throw new UserError("--workers must be >= 1, got " + workers, null);
         List<HumanEvalProblem> selected;
