@@ -61,7 +61,7 @@ public record HumanEvalProblem(String taskId, String prompt, String canonicalSol
                 if (!ids.add(v[0])) throw new DataFormatException(file + " line " + line + ": task_id '" + v[0] + "' appears twice");
                 out.add(new HumanEvalProblem(v[0], v[1], v[2], v[3], v[4]));
             }
-        } catch (java.util.zip.ZipException e) {
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
             throw new DataFormatException(file + ": damaged gzip data (" + e.getMessage() + ")", e);
         }
         if (out.isEmpty()) throw new DataFormatException(file + ": no problems (expected HumanEval JSON Lines)");
