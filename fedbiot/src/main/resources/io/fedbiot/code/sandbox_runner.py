@@ -19,7 +19,8 @@ for limit, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_AS, memory), (
         pass  # e.g. RLIMIT_NPROC is not lowerable everywhere; the audit hook still refuses fork
 
 home = os.path.realpath(os.getcwd())
-readable = [home] + sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)})
+# Readable: the folder and the import path (with -I: the standard library and site packages).
+readable = [home] + sorted({os.path.realpath(p) for p in sys.path if p})
 refused_events = {"os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen",
                   "os.kill", "os.killpg", "socket.connect", "socket.bind", "socket.sendto", "socket.getaddrinfo",
                   "ctypes.dlopen", "ctypes.cdata", "os.chdir", "os.chroot"}
