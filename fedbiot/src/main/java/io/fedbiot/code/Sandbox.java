@@ -77,20 +77,25 @@ public final class Sandbox {
      * A sandbox running {@code python} (e.g. "python3"), with the strongest namespace isolation this
      * machine allows; an error when python cannot be started at all.
      */
-    public static Sandbox detect(String python) {
+    public static Sandbox detect(String name) {
+        // One real interpreter for every run, with or without unshare (a launcher shim may need an environment the runs lack).
+        String[] real = new String[1];
+        String why = probe(List.of(resolve(name), "-I", "-B", "-c", "import sys; print(sys.executable)"), real);
+        if (why == null && (real[0].isBlank() || !Files.isExecutable(Path.of(real[0]))))
+            why = "it names no executable of its own (sys.executable '" + real[0] + "')";
+        if (why != null) throw new IllegalArgumentException("cannot run the sandbox's Python '" + name + "': " + why);
+        String python = real[0];
         List<String> plain = List.of(python, "-I", "-B", "-c", "pass");
-        String why = probe(plain);
-        if (why != null) throw new IllegalArgumentException("cannot run the sandbox's Python '" + python + "': " + why);
         List<String> failures = new ArrayList<>();
         for (List<String> p : ISOLATIONS) {
             List<String> cmd = new ArrayList<>(p);
             cmd.addAll(plain);
-            String f = probe(cmd);
-            if (f == null) return new Sandbox(python, p, "network namespace" + (p.contains("--pid") ? " and pid namespace" : "")
+            String f = probe(cmd, null);
+            if (f == null) return new Sandbox(python, p, python + "; network namespace" + (p.contains("--pid") ? " and pid namespace" : "")
                     + " (" + String.join(" ", p.subList(0, p.size() - 1)) + ")");
             failures.add(f);
         }
-        return new Sandbox(python, List.of(), "no network namespace: unshare failed (" + failures.getFirst()
+        return new Sandbox(python, List.of(), python + "; no network namespace: unshare failed (" + failures.getFirst()
                 + "); sockets are refused only by the audit hook");
     }
 
@@ -163,8 +168,20 @@ public final class Sandbox {
         p.destroyForcibly();
     }
 
-    /** Null when the command runs and exits 0 within 10 s, else why not. */
-    private static String probe(List<String> cmd) {
+    /** A bare name looked up on this process's PATH (as a shell would), else as given. */
+    private static String resolve(String name) {
+        if (name.contains("/")) return name;
+        String path = System.getenv("PATH");
+        if (path != null)
+            for (String dir : path.split(java.io.File.pathSeparator)) {
+                Path f = Path.of(dir.isEmpty() ? "." : dir, name);
+                if (Files.isRegularFile(f) && Files.isExecutable(f)) return f.toAbsolutePath().toString();
+            }
+        return name;
+    }
+
+    /** Null when the command runs and exits 0 within 10 s, else why not; its output (stripped) to out[0] when given. */
+    private static String probe(List<String> cmd, String[] out) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -174,6 +191,7 @@ public final class Sandbox {
                 return "no answer in 10 s";
             }
             d.join(2000);
+            if (out != null) out[0] = d.text().strip();
             return p.exitValue() == 0 ? null : "exit " + p.exitValue() + ": " + d.text().strip();
         } catch (IOException e) {
             return e.getMessage();

@@ -134,6 +134,14 @@ class SandboxTest {
         assertTrue(bare.run("assert sum(range(4)) == 6\n", LIMITS).passed());
     }
 
+    @Test
+    void aMissingInterpreterIsNamedAndAFoundOneIsReportedByItsRealPath() {
+        String m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sandbox.detect("no-such-python-fedbiot")).getMessage();
+        assertTrue(m.startsWith("cannot run the sandbox's Python 'no-such-python-fedbiot': "), m);
+        assertTrue(sandbox.isolation().startsWith("/"), sandbox.isolation());
+    }
+
     private static String py(Path p) {
         return "'" + p.toAbsolutePath().toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
