@@ -36,7 +36,7 @@ public final class ClientCommand implements Callable<Integer> {
     Path data;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "gsm8k | dolly | alpaca | codealpaca | tasks; default: the server's config.")
+            description = "gsm8k | dolly | alpaca | codealpaca | code | tasks; default: the server's config.")
     String format; // parsed in call(), so a wrong one is one line listing the formats, as in a config
 
     @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "The model's tokenizer (e.g. tok512.bin).")

@@ -54,6 +54,20 @@ public enum DataFormat {
         }
     },
     /**
+     * Code instructions (Code Alpaca's fields) labelled by programming language: extra fields
+     * {@code language} (the client: one of {@link CodeLanguage#CLIENTS} or "other") and
+     * {@code language_detail} (what {@link CodeLanguage#detect} found, or "unplaced").
+     */
+    CODE {
+        @Override
+        Example toExample(JsonNode o, String source, int row) throws RowProblem {
+            Example e = alpaca(o, source, row);
+            String detail = CodeLanguage.detect(e.instruction(), e.input(), e.output());
+            return new Example(e.instruction(), e.input(), e.output(), Map.of(LANGUAGE, CodeLanguage.group(detail), LANGUAGE_DETAIL, detail),
+                    source, row);
+        }
+    },
+    /**
      * Generated exact-match tasks (the demo's): {@code family}, {@code instruction}, {@code input}
      * and {@code solution} (both may be absent), {@code answer}; the target is the worked solution,
      * a space, and "The answer is " + answer (as GSM8K's), and {@code family} and {@code answer}
@@ -80,15 +94,17 @@ public enum DataFormat {
     public static final String ANSWER = "answer";
     /** Extra field: a generated task's family (one per demo client). */
     public static final String FAMILY = "family";
+    /** Extra fields of {@link #CODE}: the language client and the rule's detailed label. */
+    public static final String LANGUAGE = "language", LANGUAGE_DETAIL = "language_detail";
     /** Extra field: Dolly's category. */
     public static final String CATEGORY = "category";
 
-    /** gsm8k, dolly, alpaca, codealpaca (also code_alpaca, code-alpaca), tasks, any case. */
+    /** gsm8k, dolly, alpaca, codealpaca (also code_alpaca, code-alpaca), code, tasks, any case. */
     @JsonCreator
     public static DataFormat parse(String s) {
         String k = s.strip().replace("-", "").replace("_", "");
         for (DataFormat f : values()) if (f.name().replace("_", "").equalsIgnoreCase(k)) return f;
-        throw new IllegalArgumentException("unknown value '" + s + "'; use gsm8k, dolly, alpaca, codealpaca, tasks");
+        throw new IllegalArgumentException("unknown value '" + s + "'; use gsm8k, dolly, alpaca, codealpaca, code, tasks");
     }
 
     @JsonValue

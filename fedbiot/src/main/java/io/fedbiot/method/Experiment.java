@@ -2,6 +2,7 @@ package io.fedbiot.method;
 
 import io.fedbiot.data.Batch;
 import io.fedbiot.data.Batcher;
+import io.fedbiot.data.DataFormat;
 import io.fedbiot.data.DatasetCache;
 import io.fedbiot.data.Partition;
 import io.fedbiot.data.Splits;
@@ -97,10 +98,12 @@ public final class Experiment {
             RunPlan plan = plan(ck.weights().config());
             RunPlan.DataSettings ds = plan.data();
             Tokenizer tok = tokenizer(ck);
+            CodeEval code = CodeEval.of(cfg, l::log); // HumanEval problems and the sandbox's python checked before any data or training
             var d = cfg.data();
             TokenizedDataset clientData = DatasetCache.load(d.client().path(), ds.format(), tok, ds.maxLen(), ds.badRows(),
                     d.cache(), l::log).dataset();
             l.log("client data: " + clientData);
+            if (ds.format() == DataFormat.CODE) l.log("code languages: " + io.fedbiot.data.CodeLanguage.summary(clientData.column(DataFormat.LANGUAGE_DETAIL)));
             Splits.Split cs = plan.clientRows().apply(clientData.size());
             Partition train = plan.partition().apply(clientData, cs.train());
             int[][] valTest = plan.eval().validationAndTest(cs.heldOut(), cfg.seeds().get(0)); // disjoint: validation picks, test reports
@@ -158,7 +161,10 @@ public final class Experiment {
                         try (FederatedRun run = new FederatedRun(base, mr.split(), mr.settings(), transport, publicSource, evalData)) {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
-                            if (untuned == null) untuned = test.score(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base));
+                            if (untuned == null) {
+                                untuned = test.score(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base));
+                                if (code != null) untuned = code.with(untuned, "AdapFu", LlamaModel.full(base), tok, out.resolve("humaneval-untuned.jsonl"), l::log);
+                            }
                             Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
                             BestRound best = new BestRound(run);
                             run.run(st -> {
@@ -167,6 +173,7 @@ public final class Experiment {
                                 if (last) {
                                     eval = test.score(eval, "AdapEmu", run.compressedModel());
                                     eval = test.score(eval, "AdapFu", run.fullModel());
+                                    if (code != null) eval = withCode(code, eval, run.fullModel(), tok, out.resolve("humaneval-" + runDir.getFileName() + ".jsonl"), l);
                                 }
                                 RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
@@ -231,6 +238,14 @@ public final class Experiment {
                 Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env, sizes));
                 return new Result(records, untuned, report);
             }
+        }
+    }
+
+    private static Map<String, Double> withCode(CodeEval code, Map<String, Double> eval, LlamaModel model, Tokenizer tok, Path jsonl, Listener l) {
+        try {
+            return code.with(eval, "AdapFu", model, tok, jsonl, l::log);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

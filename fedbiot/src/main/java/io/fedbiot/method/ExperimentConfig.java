@@ -195,7 +195,27 @@ public record ExperimentConfig(
      * @param maxNewTokens     generation length for exact match
      * @param validationFraction share of the held-out rows that is validation (picks the best round), the rest test
      */
-    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, double validationFraction) {}
+    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, double validationFraction,
+                       HumanEval humaneval) {}
+
+    /**
+     * HumanEval pass@k in the sandbox (docs/CODE.md), for the untuned model and each method's AdapFu.
+     *
+     * @param path         HumanEval JSON Lines (.jsonl or .jsonl.gz); null: no HumanEval
+     * @param k            the pass@k reported, each in [1, n]
+     * @param n            samples per problem (1 with temperature 0: greedy pass@1)
+     * @param temperature  sampling temperature; 0 greedy
+     * @param maxNewTokens tokens generated per completion at most
+     * @param timeoutS     wall-clock seconds one problem's program may run
+     * @param rows         the first this many problems; 0: all 164
+     * @param python       the interpreter the sandbox runs
+     */
+    public record HumanEval(Path path, List<Integer> k, int n, double temperature, int maxNewTokens, double timeoutS, int rows,
+                            String python) {
+        public io.fedbiot.code.HumanEvalRun.Settings settings(long seed) {
+            return new io.fedbiot.code.HumanEvalRun.Settings(k, n, temperature, maxNewTokens, timeoutS, rows, seed);
+        }
+    }
 
     /** Paper values where it gives them (GSM8K, β = 0.2), small enough elsewhere to run on a CPU. */
     public static ExperimentConfig defaults() {
@@ -213,7 +233,7 @@ public record ExperimentConfig(
                 10,
                 List.of(0L),
                 50,
-                new Eval(0.1, 200, true, 256, 0.5),
+                new Eval(0.1, 200, true, 256, 0.5, new HumanEval(null, List.of(1), 1, 0.0, 128, 5.0, 0, "python3")),
                 false, true,
                 false, 0, 24,
                 Path.of("runs"));
@@ -296,6 +316,11 @@ public record ExperimentConfig(
             p.add("eval.validation_fraction: must be in (0, 1) (validation picks the best round, the rest is test), got " + eval.validationFraction());
         atLeast(p, "eval.max_rows", eval.maxRows(), 0);
         atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
+        HumanEval he = eval.humaneval();
+        if (he.path() != null) {
+            p.addAll(he.settings(0).problems("eval.humaneval."));
+            if (he.python() == null || he.python().isBlank()) p.add("eval.humaneval.python: required, e.g. python3");
+        }
         secureAggregationProblems(p);
         if (output == null) p.add("output: required, the run directory");
         return p;

@@ -15,8 +15,8 @@ import java.util.stream.Stream;
  * adapters into {@code previous-<time>/} so they never sit beside the new run's files.
  */
 public final class RunFolder {
-    /** What a run writes: metrics, report and plots, status, and per method and seed its adapters. */
-    private static final Pattern OUTPUTS = Pattern.compile("rounds\\.csv|rounds\\.arrow|clients\\.csv|untuned\\.csv|report\\.md|status\\.json|.*\\.png|[a-z_]+-seed-?\\d+");
+    /** What a run writes: metrics, report and plots, status, HumanEval samples, and per method and seed its adapters. */
+    private static final Pattern OUTPUTS = Pattern.compile("rounds\\.csv|rounds\\.arrow|clients\\.csv|untuned\\.csv|report\\.md|status\\.json|.*\\.png|humaneval-[a-z_-]+(-seed-?\\d+)?\\.jsonl|[a-z_]+-seed-?\\d+");
     /** The temporary siblings of write-then-rename ({@link AtomicFiles}, safetensors, dataset cache). */
     private static final Pattern TEMP = Pattern.compile("\\..*\\.tmp|.*\\.arrow\\.tmp|.*\\.manifest\\.tmp");
 

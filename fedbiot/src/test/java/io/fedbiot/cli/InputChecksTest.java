@@ -87,8 +87,8 @@ class InputChecksTest {
         assertUserError(r, "client", st + " is a safetensors file");
         r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("client", "--server", "localhost:1", "--token-file",
                 token.toString(), "--data", data.toString(), "--tokenizer", model("tok512.bin").toString(), "--format", "csv"));
-        assertUserError(r, "client", "--format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, tasks");
-        assertTrue(run("client", "--help").out().contains("gsm8k | dolly | alpaca | codealpaca | tasks"));
+        assertUserError(r, "client", "--format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, code, tasks");
+        assertTrue(run("client", "--help").out().contains("gsm8k | dolly | alpaca | codealpaca | code | tasks"));
     }
 
     @Test

@@ -108,7 +108,7 @@ class ExperimentConfigTest {
         assertTrue(fails(MINIMAL, "rounds=~").startsWith("rounds: must not be null"));
         assertTrue(fails(MINIMAL, "output=[a]").startsWith("output: expected a path"));
         String p = fails(MINIMAL, "data.client.format=csv");
-        assertEquals("data.client.format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, tasks", p);
+        assertEquals("data.client.format: unknown value 'csv'; use gsm8k, dolly, alpaca, codealpaca, code, tasks", p);
         p = fails(MINIMAL, "methods=[fedbiot, fedavg]");
         assertTrue(p.startsWith("methods[1]: expected a method name"), p);
         assertTrue(p.endsWith("got 'fedavg'"), p);

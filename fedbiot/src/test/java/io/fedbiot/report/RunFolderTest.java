@@ -36,4 +36,16 @@ class RunFolderTest {
         assertEquals(RunStatus.RUNNING, RunStatus.read(aside).state());
         assertFalse(Files.exists(dir.resolve(RunStatus.FILE)));
     }
+
+    @Test
+    void humanEvalSamplesMoveAsideWithTheRunAndOtherFilesStay() throws Exception {
+        Files.writeString(dir.resolve("rounds.csv"), "old\n");
+        Files.writeString(dir.resolve("humaneval-untuned.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("humaneval-offsite_tuning-seed3.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("notes.jsonl"), "mine\n");
+        Path aside = RunFolder.start(dir);
+        assertTrue(Files.exists(aside.resolve("humaneval-untuned.jsonl")) && Files.exists(aside.resolve("humaneval-offsite_tuning-seed3.jsonl")));
+        assertFalse(Files.exists(dir.resolve("humaneval-untuned.jsonl")));
+        assertTrue(Files.exists(dir.resolve("notes.jsonl")), "a file the run does not write stays");
+    }
 }
