@@ -117,9 +117,14 @@ public final class RandomCheckpointWriter {
      * {@code progress} receives each chunk's byte count as it is written.
      */
     public static void write(Plan plan, long seed, Path dir, LongConsumer progress) throws IOException {
+        write(plan, seed, dir, progress, CHUNK_BYTES);
+    }
+
+    /** As above with a buffer of {@code chunkBytes} (tests: chunk boundaries must not change a byte). */
+    static void write(Plan plan, long seed, Path dir, LongConsumer progress, int chunkBytes) throws IOException {
         Files.createDirectories(dir);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(CHUNK_BYTES, 64);
+            MemorySegment buf = arena.allocate(chunkBytes - chunkBytes % 4, 64);
             for (Shard s : plan.shards()) atomically(dir, s.file(), tmp -> writeShard(tmp, s, plan.dtype(), seed, buf, progress));
         }
         ObjectNode index = JSON.createObjectNode();
@@ -165,7 +170,7 @@ public final class RandomCheckpointWriter {
             head.putLong(s.header().length).put(s.header()).flip();
             writeFully(ch, head);
             int esize = dtype.bytes();
-            long perChunk = CHUNK_BYTES / esize;
+            long perChunk = buf.byteSize() / esize;
             for (Planned p : s.tensors()) {
                 long n = Tensor.numel(p.shape()), key = RandomWeights.key(seed, p.name());
                 for (long from = 0; from < n; from += perChunk) {
