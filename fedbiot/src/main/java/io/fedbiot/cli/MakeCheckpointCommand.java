@@ -163,7 +163,7 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         }
     }
 
-    private static void checkSpace(Path parent, long bytes) throws IOException {
+    static void checkSpace(Path parent, long bytes) throws IOException {
         Path at = parent;
         while (!Files.exists(at) && at.getParent() != null) at = at.getParent(); // the probe leaves no new folders
         long usable = Files.getFileStore(at).getUsableSpace();
@@ -180,9 +180,11 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         }
         String name = tokenizer.getFileName().toString().toLowerCase(Locale.ROOT);
         String as = name.endsWith(".json") ? "tokenizer.json" : name.endsWith(".model") ? "tokenizer.model" : "tokenizer.bin";
-        Files.copy(tokenizer, dir.resolve(as));
+        // Bytes, not Files.copy: a read-only source (shared data) would give a read-only copy.
+        Files.write(dir.resolve(as), Files.readAllBytes(tokenizer));
         Path cfg = tokenizer.toAbsolutePath().resolveSibling("tokenizer_config.json");
-        if (as.equals("tokenizer.json") && Files.isRegularFile(cfg)) Files.copy(cfg, dir.resolve("tokenizer_config.json"));
+        if (as.equals("tokenizer.json") && Files.isRegularFile(cfg))
+            Files.write(dir.resolve("tokenizer_config.json"), Files.readAllBytes(cfg));
     }
 
     /** Renames the finished folder to {@code target}; a replaced one is moved aside first and removed after. */

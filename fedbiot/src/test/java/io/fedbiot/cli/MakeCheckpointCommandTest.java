@@ -101,6 +101,15 @@ class MakeCheckpointCommandTest {
     }
 
     @Test
+    void notEnoughDiskSpaceGivesBothFigures(@TempDir Path tmp) throws Exception {
+        long usable = Files.getFileStore(tmp).getUsableSpace();
+        MakeCheckpointCommand.checkSpace(tmp, usable / 2); // fits
+        UserError e = assertThrows(UserError.class, () -> MakeCheckpointCommand.checkSpace(tmp.resolve("not/yet"), usable + (1L << 40)));
+        assertTrue(e.getMessage().contains(String.format(java.util.Locale.ROOT, "%,d", usable + (1L << 40) + (64L << 20)))
+                && e.getMessage().contains("usable"), e.getMessage());
+    }
+
+    @Test
     void shardSizesParseLikeHuggingFace() {
         assertEquals(2_000_000_000L, MakeCheckpointCommand.sizeBytes("2GB"));
         assertEquals(512L << 20, MakeCheckpointCommand.sizeBytes("512MiB"));
