@@ -83,6 +83,17 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         Path tmp = parent.resolve("." + target.getFileName() + ".partial-"
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
         boolean done = false;
+        // Ctrl-C or a kill skips finally blocks: the hook removes the partial folder then (gigabytes for the big shapes).
+        Thread cleanup = new Thread(() -> {
+            // The writer keeps going while this runs and may add a file between the walk and the rmdir: retry.
+            for (int attempt = 0; attempt < 5 && Files.exists(tmp); attempt++) {
+                try {
+                    deleteTree(tmp);
+                } catch (IOException | RuntimeException ignored) { // exiting anyway; the folder name says what it is
+                }
+            }
+        }, "make-checkpoint-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try (Progress p = Progress.start("make-checkpoint " + shape + " MB", "MB", plan.fileBytes() / 1_000_000, quiet)) {
             long[] pending = {0};
             RandomCheckpointWriter.write(plan, seed, tmp, bytes -> {
@@ -96,6 +107,7 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
             install(tmp, target);
             done = true;
         } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
             if (!done) deleteTree(tmp);
         }
         double s = (System.nanoTime() - t0) / 1e9;
