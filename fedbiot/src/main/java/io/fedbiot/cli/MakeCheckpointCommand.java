@@ -28,9 +28,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code --out} at the end, so an interrupted run leaves no half-written checkpoint there.
  */
 @Command(name = "make-checkpoint", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
-        description = {"Writes a random-weight Hugging Face LLaMA checkpoint of a named shape: config.json, sharded",
-                "model-0000N-of-0000M.safetensors with model.safetensors.index.json, and a tokenizer.",
-                "Same shape, dtype, seed and shard size give byte-identical files."})
+        description = {"Writes a random-weight Hugging Face LLaMA checkpoint of a named shape: config.json, sharded"
+                + " model-0000N-of-0000M.safetensors with model.safetensors.index.json, and a tokenizer."
+                + " Same shape, dtype, seed and shard size give byte-identical files."})
 public final class MakeCheckpointCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,9 +53,9 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     String shardSize = "2GB";
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = {"Tokenizer to copy in (tokenizer.model, tokenizer.json or llama2.c tokenizer.bin) with the shape's",
-                    "vocabulary size, e.g. ../shared/data/models/tokenizer.model for the 32000-token shapes.",
-                    "Default: a byte-fallback tokenizer.bin of that size."})
+            description = "Tokenizer to copy in (tokenizer.model, tokenizer.json or llama2.c tokenizer.bin) with the shape's"
+                    + " vocabulary size, e.g. ../shared/data/models/tokenizer.model for the 32000-token shapes."
+                    + " Default: a byte-fallback tokenizer.bin of that size.")
     Path tokenizer;
 
     @Option(names = "--force", description = "Replace a non-empty --out (the old folder is removed once the new one is complete).")
