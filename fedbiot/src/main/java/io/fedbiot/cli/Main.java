@@ -13,7 +13,8 @@ import java.io.PrintWriter;
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
                 InspectCommand.class, DemoCommand.class, PretrainCommand.class, StudyDropoutCommand.class,
-                ServerCommand.class, ClientCommand.class, HumanEvalCommand.class})
+                ServerCommand.class, ClientCommand.class, HumanEvalCommand.class,
+                MakeCheckpointCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

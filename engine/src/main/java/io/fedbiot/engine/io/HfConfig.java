@@ -42,6 +42,11 @@ public final class HfConfig {
 
     /** config.json text for {@code c} (its tensors stored in HF layout, F32). */
     public static String toJson(LlamaConfig c) throws IOException {
+        return toJson(c, "float32");
+    }
+
+    /** config.json text for {@code c} with tensors stored as {@code torchDtype} (float32, bfloat16, float16). */
+    public static String toJson(LlamaConfig c, String torchDtype) throws IOException {
         ObjectNode j = JSON.createObjectNode();
         j.putArray("architectures").add("LlamaForCausalLM");
         j.put("model_type", "llama");
@@ -58,7 +63,7 @@ public final class HfConfig {
         j.put("tie_word_embeddings", c.tiedClassifier());
         j.put("attention_bias", false);
         j.put("mlp_bias", false);
-        j.put("torch_dtype", "float32");
+        j.put("torch_dtype", torchDtype);
         return JSON.writeValueAsString(j) + "\n";
     }
 }

@@ -1,7 +1,9 @@
 package io.fedbiot.engine.io;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.Tensor;
 
@@ -21,10 +23,12 @@ import java.util.Map;
  * One memory-mapped safetensors file: an 8-byte little-endian header length, a JSON header
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {...}}}, then the data.
  * Every entry is validated on open (known dtype, offsets inside the file, size = numel × dtype
- * size); any dtype can be read raw, F32/F16/BF16 as F32 tensors.
+ * size); any dtype can be read raw, F32/F16/BF16 as F32 tensors or, zero-copy, in their stored dtype.
+ * Offsets are longs throughout and the mapping is one {@link MemorySegment}: no 2 GB limit.
  */
 public final class SafetensorsFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A tensor named twice in one header would otherwise silently keep the last entry. */
+    static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     /** Element sizes of the dtypes the format defines. */
     private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
             Map.entry("BOOL", 1), Map.entry("U8", 1), Map.entry("I8", 1), Map.entry("F8_E5M2", 1),
@@ -143,13 +147,26 @@ public final class SafetensorsFile {
     /** Tensor {@code name} as F32 (zero-copy for F32, converted into {@code arena} for BF16/F16). */
     public Tensor f32(String name, Arena arena) throws CheckpointFormatException {
         Entry e = entry(name);
-        DType stored = switch (e.dtype()) {
+        return TensorData.f32(bytes(name), weightDtype(e), arena, e.shape());
+    }
+
+    /**
+     * Tensor {@code name} in its stored dtype (F32, BF16 or F16), a view of the mapping: nothing is
+     * widened or copied unless the data is misaligned for its element size (then copied into
+     * {@code arena}). It lives as long as the mapping's arena.
+     */
+    public Tensor stored(String name, Arena arena) throws CheckpointFormatException {
+        Entry e = entry(name);
+        return TensorData.stored(bytes(name), weightDtype(e), arena, e.shape());
+    }
+
+    private DType weightDtype(Entry e) throws CheckpointFormatException {
+        return switch (e.dtype()) {
             case "F32" -> DType.F32;
             case "BF16" -> DType.BF16;
             case "F16" -> DType.F16;
-            default -> throw new CheckpointFormatException(path + ": tensor '" + name + "' has dtype " + e.dtype()
+            default -> throw new CheckpointFormatException(path + ": tensor '" + e.name() + "' has dtype " + e.dtype()
                     + "; only F32, F16 and BF16 can be loaded as weights");
         };
-        return TensorData.f32(bytes(name), stored, arena, e.shape());
     }
 }
