@@ -130,7 +130,7 @@ public final class Experiment {
             List<RoundRecord> records = new ArrayList<>();
             List<ClientRecord> clientRecords = new ArrayList<>();
             RunEnvironment env = EnvironmentProbe.of(cfg, base.tokEmbeddings().backend());
-            Map<Method, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method: {before, after} per seed
+            Map<String, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method label: {before, after} per seed
             Map<String, Double> untuned = null;
             Path out = cfg.output();
             Path aside = RunFolder.start(out);
@@ -139,6 +139,7 @@ public final class Experiment {
                 try {
                     for (RunPlan.MethodRun mr : plan.runs()) {
                         Method method = mr.method();
+                        String label = mr.label();
                         long seed = mr.seed();
                         l.log(mr.split().toString() + ", seed " + seed);
                         List<FedClient> clients = clients(mr, clientData, train, ds.batchSize());
@@ -150,21 +151,20 @@ public final class Experiment {
                             if (cfg.secureAggregation())
                                 run.secureAggregation(new FederatedRun.SecureAggregation(cfg.secureAggregationThreshold(), cfg.secureAggregationPrecisionBits()));
                             if (untuned == null) untuned = withGsm8k(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base), tok, clientData, exactRows, plan);
-                            Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
+                            Path runDir = out.resolve(mr.folder());
                             run.run(st -> {
                                 Map<String, Double> eval = new LinkedHashMap<>(st.eval());
-                                boolean last = st.round() == plan.eval().lastRound();
-                                if (last) {
+                                if (plan.eval().exactMatchAt(st.round())) {
                                     eval = withGsm8k(eval, "AdapEmu", run.compressedModel(), tok, clientData, exactRows, plan);
                                     eval = withGsm8k(eval, "AdapFu", run.fullModel(), tok, clientData, exactRows, plan);
                                 }
-                                RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
+                                RoundRecord r = new RoundRecord(label, seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
                                         eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
                                         st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes());
                                 records.add(r);
                                 for (FederatedRun.ClientStat c : st.clients())
-                                    clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
+                                    clientRecords.add(new ClientRecord(label, seed, st.round(), Integer.toString(c.client()), c.samples(),
                                             c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
                                 try {
                                     if (!st.eval().isEmpty())
@@ -173,14 +173,14 @@ public final class Experiment {
                                     RoundCsv.write(out.resolve("rounds.csv"), records);
                                     RoundArrow.write(out.resolve("rounds.arrow"), records);
                                     ClientCsv.write(out.resolve("clients.csv"), clientRecords);
-                                    status.round(method.label(), st.round());
+                                    status.round(label, st.round());
                                 } catch (IOException e) {
                                     throw new java.io.UncheckedIOException(e);
                                 }
                                 l.round(r);
                             });
                             if (run.emulatorLayersAfter() != null)
-                                layers.computeIfAbsent(method, k -> new ArrayList<>())
+                                layers.computeIfAbsent(label, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
                         }
                     }
@@ -199,7 +199,7 @@ public final class Experiment {
                     RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
                             Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
                 List<LayerTable.Group> groups = new ArrayList<>();
-                layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
+                layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m, ba.stream().map(x -> x[0]).toList(),
                         ba.stream().map(x -> x[1]).toList())));
                 status.finished();
                 Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env));
