@@ -124,7 +124,7 @@ public final class Experiment {
             for (int k = 0; k < held.size(); k++) evalClients.add(ds.batches(clientData, plan.eval().perClient(held.client(k), held.size())));
             // In-process, max_rows 0 has always meant no public evaluation (the Flight server takes all): kept as it was.
             List<Batch> evalPublic = pub == null || plan.eval().maxRows() == 0 ? List.of() : ds.batches(pub, plan.eval().first(pubHeld));
-            int[] exactRows = plan.eval().first(cs.heldOut());
+            int[] exactRows = plan.eval().exactMatchRows(cs.heldOut());
             FederatedRun.EvalData evalData = new FederatedRun.EvalData(evalClients, evalPublic);
 
             List<RoundRecord> records = new ArrayList<>();

@@ -194,8 +194,10 @@ public record ExperimentConfig(
      * @param gsm8kExactMatch  generate and score exact match (GSM8K data: the number; tasks data: the answer string)
      * @param maxNewTokens     generation length for exact match
      * @param exactMatchEvery  also score exact match after every this many rounds (generation is the costly part); 0: after the last round only
+     * @param exactMatchRows   score exact match on at most this many held-out rows; 0: as many as max_rows
      */
-    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, int exactMatchEvery) {}
+    public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, int exactMatchEvery,
+                       int exactMatchRows) {}
 
     /**
      * A named variant of a method: its own adapter size a and/or drop rate β (null: the top-level
@@ -272,7 +274,7 @@ public record ExperimentConfig(
                 10, 512,
                 List.of(0L),
                 50,
-                new Eval(0.1, 200, true, 256, 0),
+                new Eval(0.1, 200, true, 256, 0, 0),
                 false, true,
                 false, 0, 24,
                 Path.of("runs"));
@@ -343,6 +345,7 @@ public record ExperimentConfig(
         atLeast(p, "eval.max_rows", eval.maxRows(), 0);
         atLeast(p, "eval.max_new_tokens", eval.maxNewTokens(), 1);
         atLeast(p, "eval.exact_match_every", eval.exactMatchEvery(), 0);
+        atLeast(p, "eval.exact_match_rows", eval.exactMatchRows(), 0);
         secureAggregationProblems(p);
         if (output == null) p.add("output: required, the run directory");
         return p;

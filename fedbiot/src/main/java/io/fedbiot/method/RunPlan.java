@@ -95,8 +95,16 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
      * @param exactMatch   also generate and score exact match after the last round
      * @param maxNewTokens generation length for exact match
      * @param exactMatchEvery and after every this many rounds; 0: the last round only
+     * @param exactMatchRows  held-out rows exact match scores at most; 0: maxRows
      */
-    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, int exactMatchEvery) {
+    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, int exactMatchEvery,
+                           int exactMatchRows) {
+        /** The rows exact match scores: the first exactMatchRows of {@code rows} (maxRows when 0; all when both are 0). */
+        public int[] exactMatchRows(int[] rows) {
+            int n = exactMatchRows > 0 ? exactMatchRows : maxRows;
+            return n == 0 || rows.length <= n ? rows : Arrays.copyOf(rows, n);
+        }
+
         /** Whether round t (0-based) scores exact match. */
         public boolean exactMatchAt(int t) {
             return exactMatch && (t == lastRound || exactMatchEvery > 0 && (t + 1) % exactMatchEvery == 0);
@@ -151,6 +159,7 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         return new RunPlan(runs, lora, client, align, new RowSplit(1 - e.heldoutFraction(), seed0),
                 new RowSplit(PUBLIC_ALIGN_FRACTION, seed0), new PartitionRule(cfg.partition().by(), cfg.partition().clientCount(0), seed0),
                 new DataSettings(cfg.batchSize(), d.maxLen(), d.client().format(), d.badRows()),
-                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens(), e.exactMatchEvery()));
+                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens(), e.exactMatchEvery(),
+                        e.exactMatchRows()));
     }
 }
