@@ -42,12 +42,19 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Runs {@code exp} with a bar over all its rounds and its log lines on {@code err}. */
     static Experiment.Result execute(Experiment exp, boolean quiet, PrintWriter err) throws IOException {
+        return execute(exp, quiet, err, rec -> {});
+    }
+
+    /** The same, and {@code onRound} sees each round's record as it ends (the demo times its phases). */
+    static Experiment.Result execute(Experiment exp, boolean quiet, PrintWriter err, java.util.function.Consumer<RoundRecord> onRound)
+            throws IOException {
         var cfg = exp.config();
         long rounds = (long) cfg.rounds() * cfg.methods().size() * cfg.seeds().size();
         try (Progress bar = Progress.start("rounds", rounds, quiet)) {
             return exp.run(new Experiment.Listener() {
                 @Override
                 public void round(RoundRecord rec) {
+                    onRound.accept(rec);
                     bar.step();
                     bar.status(rec.method() + " seed " + rec.seed() + " loss " + String.format("%.4f", rec.trainLoss()));
                 }

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -43,22 +45,24 @@ public record DemoData(Path corpus, Path clients, Path publicSet) {
         for (String doc : corpus(sizes.paragraphs(), seed))
             corpus.append(JSON.writeValueAsString(JSON.createObjectNode().put("text", doc))).append('\n');
         writeIfChanged(d.corpus, corpus);
+        StringBuilder pub = new StringBuilder();
+        Set<String> publicPrompts = new HashSet<>();
+        SplittableRandom r = new SplittableRandom(seed + 2);
+        TaskFamily[] fams = TaskFamily.values();
+        for (int i = 0; i < sizes.publicRows(); i++) {
+            String[] req = fams[r.nextInt(fams.length)].request(r);
+            publicPrompts.add(req[0]);
+            ObjectNode o = JSON.createObjectNode().put("instruction", req[0]).put("input", "").put("output", req[1]);
+            pub.append(JSON.writeValueAsString(o)).append('\n');
+        }
+        writeIfChanged(d.publicSet, pub);
         StringBuilder rows = new StringBuilder();
-        for (TaskFamily.Task t : tasks(sizes.perFamily(), seed + 1)) {
+        for (TaskFamily.Task t : tasks(sizes.perFamily(), seed + 1, publicPrompts)) {
             ObjectNode o = JSON.createObjectNode().put(DataFormat.FAMILY, t.family().key()).put("instruction", t.instruction())
                     .put("solution", t.solution()).put(DataFormat.ANSWER, t.answer());
             rows.append(JSON.writeValueAsString(o)).append('\n');
         }
         writeIfChanged(d.clients, rows);
-        StringBuilder pub = new StringBuilder();
-        SplittableRandom r = new SplittableRandom(seed + 2);
-        TaskFamily[] fams = TaskFamily.values();
-        for (int i = 0; i < sizes.publicRows(); i++) {
-            String[] req = fams[r.nextInt(fams.length)].request(r);
-            ObjectNode o = JSON.createObjectNode().put("instruction", req[0]).put("input", "").put("output", req[1]);
-            pub.append(JSON.writeValueAsString(o)).append('\n');
-        }
-        writeIfChanged(d.publicSet, pub);
         return d;
     }
 
@@ -94,13 +98,37 @@ public record DemoData(Path corpus, Path clients, Path publicSet) {
         return out;
     }
 
-    /** perFamily tasks of each family, families interleaved. */
+    /** perFamily tasks of each family, families interleaved, no prompt twice. */
     public static List<TaskFamily.Task> tasks(int perFamily, long seed) {
+        return tasks(perFamily, seed, Set.of());
+    }
+
+    /**
+     * perFamily tasks of each family, families interleaved, every instruction distinct and none in
+     * {@code exclude} (the public rows' prompts): whichever rows the experiment then holds out, no
+     * held-out prompt was seen in training or alignment.
+     */
+    public static List<TaskFamily.Task> tasks(int perFamily, long seed, Set<String> exclude) {
         SplittableRandom r = new SplittableRandom(seed);
         List<TaskFamily.Task> out = new ArrayList<>();
-        for (int i = 0; i < perFamily; i++) for (TaskFamily f : TaskFamily.values()) out.add(f.task(r));
+        Set<String> seen = new HashSet<>(exclude);
+        for (int i = 0; i < perFamily; i++)
+            for (TaskFamily f : TaskFamily.values()) {
+                TaskFamily.Task t;
+                int tries = 0;
+                do {
+                    if (++tries > MAX_TRIES)
+                        throw new IllegalArgumentException(f.key() + ": found only " + i + " distinct questions after " + MAX_TRIES
+                                + " draws; ask for fewer than " + perFamily + " rows per family");
+                    t = f.task(r);
+                } while (!seen.add(t.instruction()));
+                out.add(t);
+            }
         return out;
     }
+
+    /** Draws in a row that may repeat a question before a family counts as exhausted. */
+    private static final int MAX_TRIES = 100_000;
 
     private static String filler(SplittableRandom r) {
         String n = TaskFamily.pick(r, TaskFamily.NAMES), w = TaskFamily.pick(r, TaskFamily.WORDS);

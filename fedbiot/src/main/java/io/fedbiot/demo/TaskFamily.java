@@ -79,9 +79,12 @@ public enum TaskFamily {
         @Override
         Task task(SplittableRandom r) {
             String w = pick(r, WORDS);
-            String q = switch (r.nextInt(3)) {
+            // Three phrasings with a name: enough distinct questions (> 1,000) for deduplicated training and held-out rows.
+            String q = switch (r.nextInt(5)) {
                 case 0 -> "What is " + w + " read from right to left?";
                 case 1 -> "What is the mirror image of " + w + "?";
+                case 2 -> pick(r, NAMES) + " read the word " + w + " aloud. What is its mirror image?";
+                case 3 -> pick(r, NAMES) + " asks how " + w + " reads from right to left. What is it?";
                 default -> pick(r, NAMES) + " wrote the word " + w + ". How does it read from right to left?";
             };
             String v = new StringBuilder(w).reverse().toString();
@@ -103,9 +106,11 @@ public enum TaskFamily {
         @Override
         Task task(SplittableRandom r) {
             String w = pick(r, WORDS);
-            String q = switch (r.nextInt(3)) {
+            String q = switch (r.nextInt(5)) {
                 case 0 -> "What is " + w + " in big letters?";
                 case 1 -> "How does the word " + w + " look when shouted?";
+                case 2 -> pick(r, NAMES) + " read the word " + w + " aloud. How does it look in big letters?";
+                case 3 -> pick(r, NAMES) + " shouts the word " + w + ". How is it written?";
                 default -> pick(r, NAMES) + " wrote the word " + w + ". How is it written in big letters?";
             };
             String u = w.toUpperCase(Locale.ROOT);

@@ -142,7 +142,7 @@ public final class Experiment {
             List<RoundRecord> records = new ArrayList<>();
             List<ClientRecord> clientRecords = new ArrayList<>();
             RunEnvironment env = EnvironmentProbe.of(cfg, base.tokEmbeddings().backend());
-            Map<Method, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method: {before, after} per seed
+            Map<String, List<EmulatorLayers[]>> layers = new LinkedHashMap<>(); // per method label: {before, after} per seed
             Map<String, Double> untuned = null;
             Path out = cfg.output();
             Path aside = RunFolder.start(out);
@@ -151,6 +151,7 @@ public final class Experiment {
                 try {
                     for (RunPlan.MethodRun mr : plan.runs()) {
                         Method method = mr.method();
+                        String label = mr.label();
                         long seed = mr.seed();
                         l.log(mr.split().toString() + ", seed " + seed);
                         List<ClientData> clients = clients(mr, clientData, train, ds.batchSize());
@@ -165,24 +166,24 @@ public final class Experiment {
                                 untuned = test.score(run.evaluateUntuned(), "AdapFu", LlamaModel.full(base));
                                 if (code != null) untuned = code.with(untuned, "AdapFu", LlamaModel.full(base), tok, out.resolve("humaneval-untuned.jsonl"), l::log);
                             }
-                            Path runDir = out.resolve(method.name().toLowerCase() + "-seed" + seed);
+                            Path runDir = out.resolve(mr.folder());
                             BestRound best = new BestRound(run);
                             run.run(st -> {
                                 Map<String, Double> eval = new LinkedHashMap<>(st.eval());
                                 boolean last = st.round() == plan.eval().lastRound();
-                                if (last) {
+                                if (last && code != null) eval = withCode(code, eval, run.fullModel(), tok, out.resolve("humaneval-" + runDir.getFileName() + ".jsonl"), l);
+                                if (plan.eval().exactMatchAt(st.round())) {
                                     eval = test.score(eval, "AdapEmu", run.compressedModel());
                                     eval = test.score(eval, "AdapFu", run.fullModel());
-                                    if (code != null) eval = withCode(code, eval, run.fullModel(), tok, out.resolve("humaneval-" + runDir.getFileName() + ".jsonl"), l);
                                 }
-                                RoundRecord r = new RoundRecord(method.label(), seed, st.round(), st.clientLoss(),
+                                RoundRecord r = new RoundRecord(label, seed, st.round(), st.clientLoss(),
                                         st.align() == null ? Double.NaN : st.align().nmse(), st.align() == null ? Double.NaN : st.align().kl(),
                                         eval, st.bytesDownPerClient(), st.bytesUpPerClient(), st.clientFlops(), st.alignSeconds(),
                                         st.alignFlops(), st.wallSeconds(), st.selected().length, st.included().length, st.packageBytes(),
                                         st.nanSkipped(), (st.align() == null ? 0 : st.align().nanSkipped()) + (st.round() == 0 ? run.prealignNanSkipped() : 0));
                                 records.add(r);
                                 for (FederatedRun.ClientStat c : st.clients())
-                                    clientRecords.add(new ClientRecord(method.label(), seed, st.round(), Integer.toString(c.client()), c.samples(),
+                                    clientRecords.add(new ClientRecord(label, seed, st.round(), Integer.toString(c.client()), c.samples(),
                                             c.tokens(), c.meanLoss(), c.nanSkipped(), st.bytesDownPerClient(), st.bytesUpPerClient()));
                                 try {
                                     if (best.offer(st.round(), st.eval()))
@@ -192,28 +193,28 @@ public final class Experiment {
                                     RoundCsv.write(out.resolve("rounds.csv"), records);
                                     RoundArrow.write(out.resolve("rounds.arrow"), records);
                                     ClientCsv.write(out.resolve("clients.csv"), clientRecords);
-                                    status.round(method.label(), st.round());
+                                    status.round(label, st.round());
                                 } catch (IOException e) {
                                     throw new java.io.UncheckedIOException(e);
                                 }
                                 l.round(r);
                             });
-                            // Exact match is generated at the last round; the best round's adapter gets it too, on the same test rows.
-                            if (best.round() >= 0 && best.round() != plan.eval().lastRound() && test.scores()) {
+                            // The best round's adapter gets exact match too, on the same test rows, when its round did not score it.
+                            if (best.round() >= 0 && !plan.eval().exactMatchAt(best.round()) && test.scores()) {
                                 int at = -1;
                                 for (int i = records.size() - 1; i >= 0 && at < 0; i--)
-                                    if (records.get(i).method().equals(method.label()) && records.get(i).seed() == seed && records.get(i).round() == best.round()) at = i;
+                                    if (records.get(i).method().equals(label) && records.get(i).seed() == seed && records.get(i).round() == best.round()) at = i;
                                 best.load(run);
                                 Map<String, Double> eval = test.score(test.score(records.get(at).eval(), "AdapEmu", run.compressedModel()), "AdapFu", run.fullModel());
                                 records.set(at, records.get(at).withEval(eval));
                                 RoundCsv.write(out.resolve("rounds.csv"), records);
                                 RoundArrow.write(out.resolve("rounds.arrow"), records);
                             }
-                            if (best.round() >= 0) l.log(method.label() + " seed " + seed + ": best round " + best.round() + " by AdapFu validation loss");
+                            if (best.round() >= 0) l.log(label + " seed " + seed + ": best round " + best.round() + " by AdapFu validation loss");
                             l.log("client state: at most " + transport.peakLiveClients() + " of " + clients.size() + " clients held at once, "
                                     + transport.peakLiveBytes() + " bytes of client state (all at once: " + transport.allHeldBytes() + ")");
                             if (run.emulatorLayersAfter() != null)
-                                layers.computeIfAbsent(method, k -> new ArrayList<>())
+                                layers.computeIfAbsent(label, k -> new ArrayList<>())
                                         .add(new EmulatorLayers[]{run.emulatorLayersBefore(), run.emulatorLayersAfter()});
                         }
                     }
@@ -232,7 +233,7 @@ public final class Experiment {
                     RoundCsv.write(out.resolve("untuned.csv"), List.of(new RoundRecord("untuned", cfg.seeds().get(0), -1, Double.NaN, Double.NaN,
                             Double.NaN, untuned, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0)));
                 List<LayerTable.Group> groups = new ArrayList<>();
-                layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m.label(), ba.stream().map(x -> x[0]).toList(),
+                layers.forEach((m, ba) -> groups.add(EmulatorLayers.group(m, ba.stream().map(x -> x[0]).toList(),
                         ba.stream().map(x -> x[1]).toList())));
                 status.finished();
                 Path report = MarkdownReport.write(out, new MarkdownReport.Inputs(records, clientRecords, untuned, groups, env, sizes));

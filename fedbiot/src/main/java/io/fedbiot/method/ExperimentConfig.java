@@ -27,7 +27,8 @@ import java.util.Map;
  * @param tokenizer              tokenizer file; null: the checkpoint's own or the one beside it
  * @param data                   client and public datasets
  * @param partition              how the client dataset is split among clients
- * @param methods                methods to run, each on every seed
+ * @param methods                what to run, each on every seed: a method (fedbiot, fedot, offsite-tuning, fedlora) or a name from {@code variants}
+ * @param variants               named method variants: a method with its own adapter and/or beta (e.g. fedbiot_a4: {method: fedbiot, adapter: 4})
  * @param beta                   drop rate β of the teacher layers, in [0, 1)
  * @param adapter                FedBiOT's top adapter layers a
  * @param lora                   LoRA shape
@@ -57,7 +58,8 @@ public record ExperimentConfig(
         Path tokenizer,
         Data data,
         Partition partition,
-        List<Method> methods,
+        List<String> methods,
+        Map<String, Variant> variants,
         double beta,
         int adapter,
         Lora lora,
@@ -81,6 +83,12 @@ public record ExperimentConfig(
         int secureAggregationThreshold,
         int secureAggregationPrecisionBits,
         Path output) {
+
+    public ExperimentConfig {
+        // fedbiot, FedBiOT and offsite all mean one method: stored under its one key, so a run's name does not depend on the spelling
+        if (methods != null) methods = methods.stream().map(ExperimentConfig::canonicalMethod).toList();
+        if (variants != null) variants = Collections.unmodifiableMap(new LinkedHashMap<>(variants));
+    }
 
     /** The modules LoRA may target (ALGORITHM.md §3). */
     public static final List<String> LORA_MODULES = List.of("wq", "wk", "wv", "wo", "w1", "w2", "w3");
@@ -194,9 +202,12 @@ public record ExperimentConfig(
      * @param gsm8kExactMatch  generate and score exact match (GSM8K data: the number; tasks data: the answer string)
      * @param maxNewTokens     generation length for exact match
      * @param validationFraction share of the held-out rows that is validation (picks the best round), the rest test
+     * @param exactMatchEvery  also score exact match after every this many rounds (generation is the costly part); 0: after the last round only
+     * @param exactMatchRows   score exact match on at most this many rows; 0: as many as max_rows
+     * @param humaneval        HumanEval pass@k after the last round (off while its path is null)
      */
     public record Eval(double heldoutFraction, int maxRows, boolean gsm8kExactMatch, int maxNewTokens, double validationFraction,
-                       HumanEval humaneval) {}
+                       int exactMatchEvery, int exactMatchRows, HumanEval humaneval) {}
 
     /**
      * HumanEval pass@k in the sandbox (docs/CODE.md), for the untuned model and each method's AdapFu.
@@ -217,6 +228,65 @@ public record ExperimentConfig(
         }
     }
 
+    /**
+     * A named variant of a method: its own adapter size a and/or drop rate β (null: the top-level
+     * {@code adapter} / {@code beta}), so one experiment can run, e.g., FedBiOT at a = 2 and a = 4.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    public record Variant(Method method, Integer adapter, Double beta) {}
+
+    /**
+     * One entry of {@code methods} resolved: its name (the run folder and rounds.csv's method
+     * column come from it), the method, and the adapter and β it runs with.
+     *
+     * @param label the display name: the method's label, plus "a=4", "β=0.25" for what a variant overrides
+     */
+    public record MethodSpec(String name, String label, Method method, int adapter, double beta) {}
+
+    /** The entries of {@code methods} in order, variants resolved (the config must be valid). */
+    public List<MethodSpec> methodSpecs() {
+        List<MethodSpec> out = new ArrayList<>();
+        for (String name : methods) {
+            Variant v = variants.get(name);
+            if (v == null) {
+                Method m = Method.parse(name);
+                out.add(new MethodSpec(name, m.label(), m, adapter, beta));
+                continue;
+            }
+            int a = v.adapter() != null ? v.adapter() : adapter;
+            double b = v.beta() != null ? v.beta() : beta;
+            String label = v.method().label() + (v.adapter() != null ? " a=" + a : "") + (v.beta() != null ? " β=" + b : "");
+            out.add(new MethodSpec(name, label, v.method(), a, b));
+        }
+        return out;
+    }
+
+    /** The methods the entries of {@code methods} run (a variant counts as its method); unknown names are left out. */
+    public java.util.Set<Method> baseMethods() {
+        java.util.Set<Method> out = java.util.EnumSet.noneOf(Method.class);
+        for (String name : methods) {
+            Variant v = variants.get(name);
+            if (v != null && v.method() != null) out.add(v.method());
+            else if (v == null) {
+                try {
+                    out.add(Method.parse(name));
+                } catch (IllegalArgumentException unknown) {
+                    // problems() names it
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String canonicalMethod(String name) {
+        if (name == null) return null;
+        try {
+            return Method.parse(name).key();
+        } catch (IllegalArgumentException notAMethod) {
+            return name; // a variant's name, or unknown (problems() says which)
+        }
+    }
+
     /** Paper values where it gives them (GSM8K, β = 0.2), small enough elsewhere to run on a CPU. */
     public static ExperimentConfig defaults() {
         return new ExperimentConfig(
@@ -224,7 +294,7 @@ public record ExperimentConfig(
                 new Data(new Dataset(null, DataFormat.GSM8K), new Dataset(null, DataFormat.ALPACA), new Dataset(null, DataFormat.GSM8K), 512, BadRowPolicy.SKIP,
                         Path.of(".cache", "fedbiot")),
                 new Partition(new PartitionScheme.Iid(), null, null, null),
-                List.of(Method.FEDBIOT),
+                List.of(Method.FEDBIOT.key()), Map.of(),
                 0.2, 2,
                 new Lora(8, 16, 0.05, List.of("wq", "wv")),
                 1.0, 0.0,
@@ -233,7 +303,7 @@ public record ExperimentConfig(
                 10,
                 List.of(0L),
                 50,
-                new Eval(0.1, 200, true, 256, 0.5, new HumanEval(null, List.of(1), 1, 0.0, 128, 5.0, 0, "python3")),
+                new Eval(0.1, 200, true, 256, 0.5, 0, 0, new HumanEval(null, List.of(1), 1, 0.0, 128, 5.0, 0, "python3")),
                 false, true,
                 false, 0, 24,
                 Path.of("runs"));
@@ -255,7 +325,8 @@ public record ExperimentConfig(
         if (model == null) p.add("model: required, the path of the model checkpoint");
         if (data.client() == null || data.client().path() == null) p.add("data.client.path: required, the clients' dataset");
         if (data.client() != null && data.client().format() == null) p.add("data.client.format: required");
-        boolean aligns = methods.contains(Method.FEDBIOT) && (alignSteps > 0 || prealignRounds > 0);
+        java.util.Set<Method> base = baseMethods();
+        boolean aligns = base.contains(Method.FEDBIOT) && (alignSteps > 0 || prealignRounds > 0);
         if (aligns && (data.publicSet() == null || data.publicSet().path() == null))
             p.add("data.public.path: required for fedbiot's alignment (or set align_steps and prealign_rounds to 0)");
         if (data.publicSet() != null && data.publicSet().format() == null) p.add("data.public.format: required");
@@ -284,6 +355,7 @@ public record ExperimentConfig(
         }
         if (methods.isEmpty()) p.add("methods: empty; list at least one of fedbiot, fedot, offsite-tuning, fedlora");
         if (new HashSet<>(methods).size() != methods.size()) p.add("methods: listed twice in " + methods);
+        methodProblems(p);
         if (!(beta >= 0 && beta < 1)) p.add("beta: must be in [0, 1), got " + beta);
         atLeast(p, "adapter", adapter, 1);
         atLeast(p, "lora.rank", lora.rank(), 1);
@@ -321,6 +393,8 @@ public record ExperimentConfig(
             p.addAll(he.settings(0).problems("eval.humaneval."));
             if (he.python() == null || he.python().isBlank()) p.add("eval.humaneval.python: required, e.g. python3");
         }
+        atLeast(p, "eval.exact_match_every", eval.exactMatchEvery(), 0);
+        atLeast(p, "eval.exact_match_rows", eval.exactMatchRows(), 0);
         secureAggregationProblems(p);
         if (output == null) p.add("output: required, the run directory");
         return p;
@@ -333,7 +407,7 @@ public record ExperimentConfig(
         if (bits < FixedPoint.MIN_FRACTION_BITS || bits > FixedPoint.MAX_FRACTION_BITS)
             p.add("secure_aggregation_precision_bits: must be in [" + FixedPoint.MIN_FRACTION_BITS + ", " + FixedPoint.MAX_FRACTION_BITS + "], got " + bits);
         if (!secureAggregation) return;
-        if (methods.contains(Method.OFFSITE_TUNING))
+        if (baseMethods().contains(Method.OFFSITE_TUNING))
             p.add("secure_aggregation: offsite-tuning trains one client holding all the data, so there is no sum to hide an update in; "
                     + "remove it from methods or set secure_aggregation to false");
         Integer perRound = partition.sample() != null ? partition.sample()
@@ -360,6 +434,48 @@ public record ExperimentConfig(
     /** The split each method uses for a model of {@code layers} layers. */
     public Split split(Method m, int layers) {
         return Split.of(m, layers, adapter, beta);
+    }
+
+    /** The split of one entry of {@code methods}, with its variant's adapter and β. */
+    public static Split split(MethodSpec m, int layers) {
+        return Split.of(m.method(), layers, m.adapter(), m.beta());
+    }
+
+    /**
+     * Names in methods that are neither a method nor a variant, and malformed variants. A variant
+     * not listed is allowed (--set methods=[fedlora] on the demo's config), a misspelt name in methods is not.
+     */
+    private void methodProblems(List<String> p) {
+        String use = "use fedbiot, fedot, offsite-tuning, fedlora" + (variants.isEmpty() ? " or a name defined under variants"
+                : " or a variant (" + String.join(", ", variants.keySet()) + ")");
+        for (int i = 0; i < methods.size(); i++) {
+            String name = methods.get(i);
+            if (name == null) continue;
+            if (!variants.containsKey(name) && !Method.isMethod(name)) p.add("methods[" + i + "]: unknown '" + name + "'; " + use);
+        }
+        for (Map.Entry<String, Variant> e : variants.entrySet()) {
+            String key = "variants." + e.getKey();
+            Variant v = e.getValue();
+            if (!e.getKey().matches("[a-z0-9][a-z0-9_-]*"))
+                p.add(key + ": a variant's name must be lower-case letters, digits, _ and - (it names the run folder)");
+            else if (Method.isMethod(e.getKey()))
+                p.add(key + ": '" + e.getKey() + "' is a method's own name; give the variant another name, e.g. " + e.getKey() + "_a4");
+            if (v == null) {
+                p.add(key + ": must be a section with keys method, adapter, beta");
+                continue;
+            }
+            if (v.method() == null) p.add(key + ".method: required, one of fedbiot, fedot, offsite-tuning, fedlora");
+            if (v.adapter() != null) {
+                atLeast(p, key + ".adapter", v.adapter(), 1);
+                if (v.method() != null && v.method() != Method.FEDBIOT)
+                    p.add(key + ".adapter: only FedBiOT has a top adapter of size a; " + v.method().label()
+                            + " always adapts the bottom 2 and top 2 layers (FedLoRA every layer)");
+            }
+            if (v.beta() != null) {
+                if (!(v.beta() >= 0 && v.beta() < 1)) p.add(key + ".beta: must be in [0, 1), got " + v.beta());
+                if (v.method() == Method.FEDLORA) p.add(key + ".beta: FedLoRA drops no layer, so beta means nothing for it");
+            }
+        }
     }
 
     private static Map<String, String> hfLoraModules() {

@@ -41,6 +41,9 @@ final class ExperimentConfigLoader {
     static final Map<String, String> REMOVED = Map.of(
             "seq_len", "removed (it was never read): a training sequence is its batch's longest row; "
                     + "to cap rows, set data.max_len (longer rows are skipped and counted)");
+    private static final String VARIANTS = "variants";
+    /** The keys one variant may set (the values only stand for their kinds). */
+    private static final ObjectNode VARIANT_KEYS = MAPPER.createObjectNode().put("method", "fedbiot").put("adapter", 2).put("beta", 0.2);
 
     private ExperimentConfigLoader() {}
 
@@ -147,6 +150,12 @@ final class ExperimentConfigLoader {
                 String near = known.stream().min(Comparator.comparingInt(k -> distance(k, e.getKey()))).orElse("");
                 problems.add("unknown key '" + key + "'" + (distance(near, e.getKey()) <= 3 ? " (did you mean '" + prefix + near + "'?)" : "")
                         + "; known here: " + String.join(", ", known));
+            } else if (key.equals(VARIANTS)) { // a map: its keys are names the user chooses, each entry checked against one variant's keys
+                if (!v.isObject()) problems.add(key + ": must be a section of named variants, e.g. {fedbiot_a4: {method: fedbiot, adapter: 4}}, got " + show(v));
+                else for (Map.Entry<String, JsonNode> variant : v.properties()) {
+                    if (variant.getValue().isObject()) checkKeys((ObjectNode) variant.getValue(), VARIANT_KEYS, key + "." + variant.getKey() + ".", problems);
+                    else problems.add(key + "." + variant.getKey() + ": must be a section with keys " + fieldNames(VARIANT_KEYS) + ", got " + show(variant.getValue()));
+                }
             } else if (def.isObject()) {
                 if (v.isObject()) checkKeys((ObjectNode) v, (ObjectNode) def, key + ".", problems);
                 else problems.add(key + ": must be a section with keys " + fieldNames(def) + ", got " + show(v));

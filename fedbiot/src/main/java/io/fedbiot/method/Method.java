@@ -23,6 +23,21 @@ public enum Method {
         }
     }
 
+    /** True when {@code s} names a method, in any spelling {@link #parse} takes. */
+    public static boolean isMethod(String s) {
+        try {
+            parse(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The name in configs: fedbiot, fedot, offsite-tuning, fedlora. */
+    public String key() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     public String label() {
         return switch (this) {
             case FEDBIOT -> "FedBiOT";

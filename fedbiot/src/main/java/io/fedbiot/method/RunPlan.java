@@ -41,8 +41,19 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         runs = List.copyOf(runs);
     }
 
-    /** One method on one seed: its layer split and FederatedRun settings (the seed also seeds the public batches). */
-    public record MethodRun(Method method, long seed, Split split, FederatedRun.Settings settings) {
+    /**
+     * One entry of {@code methods} on one seed: its layer split and FederatedRun settings (the seed also seeds the public batches).
+     *
+     * @param name  the entry's name in the config (a method or a variant)
+     * @param label what records and reports call it (the method's label, plus a variant's overrides)
+     */
+    public record MethodRun(String name, String label, Method method, long seed, Split split, FederatedRun.Settings settings) {
+        /** The run's folder of adapters: fedbiot-seed0 as before variants existed, a variant's own name otherwise. */
+        public String folder() {
+            String base = Method.isMethod(name) ? method.name().toLowerCase(java.util.Locale.ROOT) : name;
+            return base + "-seed" + seed;
+        }
+
         /** The batch seeds of clients 0..n-1 (Offsite-Tuning's one merged client in-process uses {@link #seed} itself). */
         public List<Long> clientSeeds(int n) {
             return IntStream.range(0, n).mapToObj(k -> clientSeed(seed, k)).toList();
@@ -84,8 +95,11 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
      * @param exactMatch   also generate and score exact match after the last round
      * @param maxNewTokens generation length for exact match
      * @param validationFraction share of the held-out rows that is validation, the rest test
+     * @param exactMatchEvery and after every this many rounds; 0: the last round only
+     * @param exactMatchRows  rows exact match scores at most; 0: maxRows
      */
-    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, double validationFraction) {
+    public record EvalPlan(int every, int lastRound, int maxRows, boolean exactMatch, int maxNewTokens, double validationFraction,
+                           int exactMatchEvery, int exactMatchRows) {
         /**
          * The held-out rows cut into {validation, test}, disjoint, by a seeded shuffle: validation picks
          * the best round, test is what the report's losses and exact match are. Test gets
@@ -101,6 +115,17 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
             for (int i = 0; i < at.length; i++) out[i] = rows[at[i]];
             Arrays.sort(out);
             return out;
+        }
+
+        /** The rows exact match scores: the first exactMatchRows of {@code rows} (maxRows when 0; all when both are 0). */
+        public int[] exactMatchRows(int[] rows) {
+            int n = exactMatchRows > 0 ? exactMatchRows : maxRows;
+            return n == 0 || rows.length <= n ? rows : Arrays.copyOf(rows, n);
+        }
+
+        /** Whether round t (0-based) scores exact match. */
+        public boolean exactMatchAt(int t) {
+            return exactMatch && (t == lastRound || exactMatchEvery > 0 && (t + 1) % exactMatchEvery == 0);
         }
 
         /** The first maxRows of {@code rows} (all when 0). */
@@ -139,15 +164,19 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
         Integer sample = cfg.partition().sample();
         double participation = cfg.partition().participation() == null ? 0 : cfg.partition().participation();
         List<MethodRun> runs = new ArrayList<>();
-        for (Method m : cfg.methods())
+        for (ExperimentConfig.MethodSpec spec : cfg.methodSpecs()) {
+            Method m = spec.method();
             for (long seed : cfg.seeds())
-                runs.add(new MethodRun(m, seed, cfg.split(m, model.nLayers()), new FederatedRun.Settings(m, lora, cfg.rounds(),
-                        sample == null ? 0 : sample, participation, client, align, m == Method.FEDBIOT ? cfg.prealignRounds() : 0, cfg.evalEvery(), seed)));
+                runs.add(new MethodRun(spec.name(), spec.label(), m, seed, ExperimentConfig.split(spec, model.nLayers()),
+                        new FederatedRun.Settings(m, lora, cfg.rounds(), sample == null ? 0 : sample, participation, client, align,
+                                m == Method.FEDBIOT ? cfg.prealignRounds() : 0, cfg.evalEvery(), seed)));
+        }
         var d = cfg.data();
         var e = cfg.eval();
         return new RunPlan(runs, lora, client, align, new RowSplit(1 - e.heldoutFraction(), seed0),
                 new RowSplit(PUBLIC_ALIGN_FRACTION, seed0), new PartitionRule(cfg.partition().by(), cfg.partition().clientCount(0), seed0),
                 new DataSettings(cfg.batchSize(), d.maxLen(), d.client().format(), d.badRows()),
-                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens(), e.validationFraction()));
+                new EvalPlan(cfg.evalEvery(), cfg.rounds() - 1, e.maxRows(), e.gsm8kExactMatch(), e.maxNewTokens(), e.validationFraction(),
+                        e.exactMatchEvery(), e.exactMatchRows()));
     }
 }

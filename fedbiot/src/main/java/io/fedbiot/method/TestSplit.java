@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  * The rows exact match is scored on: {@code data.test} when set (GSM8K's test.jsonl, read by the
  * same strict format reader and {@code data.bad_rows} policy as the client data: rows longer than
  * {@code data.max_len} are skipped and counted in the log), else the client data's held-out test
- * rows; the first {@code eval.max_rows} either way.
+ * rows; the first {@code eval.exact_match_rows} (else {@code eval.max_rows}) either way.
  */
 final class TestSplit {
     private final boolean on;
@@ -42,10 +42,10 @@ final class TestSplit {
         boolean on = plan.eval().exactMatch() && (format == DataFormat.GSM8K || format == DataFormat.TASKS);
         int n = plan.eval().maxNewTokens();
         ExperimentConfig.Dataset t = cfg.data().test();
-        if (t == null || t.path() == null) return new TestSplit(on, format, clientData, plan.eval().first(heldOutTest), tok, n);
+        if (t == null || t.path() == null) return new TestSplit(on, format, clientData, plan.eval().exactMatchRows(heldOutTest), tok, n);
         TokenizedDataset d = DatasetCache.load(t.path(), t.format(), tok, plan.data().maxLen(), cfg.data().badRows(), cfg.data().cache(), log).dataset();
         log.accept("test split (exact match): " + d);
-        return new TestSplit(on, t.format(), d, plan.eval().first(IntStream.range(0, d.size()).toArray()), tok, n);
+        return new TestSplit(on, t.format(), d, plan.eval().exactMatchRows(IntStream.range(0, d.size()).toArray()), tok, n);
     }
 
     /** Whether this run scores exact match at all. */

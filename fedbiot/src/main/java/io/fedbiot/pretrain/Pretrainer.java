@@ -59,11 +59,18 @@ public final class Pretrainer implements AutoCloseable {
     private final Tokenizer tok;
     private final Arena arena = Arena.ofShared();
     private final LlamaWeights weights;
-    private final Backend be = Backends.java();
+    private final Backend be;
 
+    /** On the Java backend (bin/fedbiot pretrain's choice). */
     public Pretrainer(PretrainSettings s, Tokenizer tok) {
+        this(s, tok, Backends.java());
+    }
+
+    /** On {@code be}: the same seed on the same backend gives the same weights. */
+    public Pretrainer(PretrainSettings s, Tokenizer tok, Backend be) {
         this.s = s;
         this.tok = tok;
+        this.be = be;
         this.weights = LlamaWeights.random(s.config(tok.vocabSize()), be, arena, s.seed());
     }
 
@@ -170,15 +177,21 @@ public final class Pretrainer implements AutoCloseable {
      */
     public static Result pretrain(List<String> docs, Tokenizer tokenizer, PretrainSettings s, Path out, boolean quiet,
                                   Consumer<String> log) throws IOException {
+        return pretrain(docs, tokenizer, s, Backends.java(), out, quiet, log);
+    }
+
+    /** The same, with the model trained on {@code be}. */
+    public static Result pretrain(List<String> docs, Tokenizer tokenizer, PretrainSettings s, Backend be, Path out, boolean quiet,
+                                  Consumer<String> log) throws IOException {
         Tokenizer tok = tokenizer != null ? tokenizer : BpeTrainer.train(docs, s.vocab());
         TokenizerBin.check(tok); // both files are written after training: refuse before it
         TokenizerJson.check(tok);
         int[] stream = tokens(docs, tok);
         log.accept(String.format(Locale.ROOT, "corpus: %d documents, %,d tokens (%.2f characters per token), tokenizer %s",
                 docs.size(), stream.length, docs.stream().mapToLong(String::length).sum() / (double) stream.length, tok));
-        try (Pretrainer p = new Pretrainer(s, tok)) {
+        try (Pretrainer p = new Pretrainer(s, tok, be)) {
             log.accept("model: " + p.weights().config() + ", " + String.format(Locale.ROOT, "%,d", p.weights().config().parameterCount())
-                    + " parameters; " + s.describe());
+                    + " parameters; " + s.describe() + "; backend " + be.name());
             Result r = p.train(stream, quiet, log);
             String record = s.describe() + "\n" + String.format(Locale.ROOT,
                     "tokenizer %s%ncorpus tokens %d%nloss first-10 %.4f last-10 %.4f%nseconds %.1f%n",

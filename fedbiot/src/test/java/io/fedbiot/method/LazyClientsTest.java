@@ -58,7 +58,7 @@ class LazyClientsTest {
     private static RunPlan.MethodRun plan(Method m, int rounds, double participation, int steps) {
         var s = new FederatedRun.Settings(m, LORA, rounds, 0, participation, new ClientTrainer.Settings(steps, 1e-3f, 0.9f, 0.95f, 0f, 0f),
                 new Alignment.Settings(1, 1e-3f, 0.9f, 0.95f, 0f, 1f, false, true), 1, 1000, 7);
-        return new RunPlan.MethodRun(m, 7, Split.of(m, 5, 1, 0.5), s);
+        return new RunPlan.MethodRun(m.key(), m.label(), m, 7, Split.of(m, 5, 1, 0.5), s);
     }
 
     private static FederatedRun run(RunPlan.MethodRun mr, Transport t) {

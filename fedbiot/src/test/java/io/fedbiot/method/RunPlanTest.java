@@ -106,7 +106,7 @@ class RunPlanTest {
         assertEquals(new FederatedRun.Settings(Method.FEDOT, p.lora(), 7, 2, p.client(), p.align(), 0, 3, 5), fedot.settings());
         assertEquals(50, p.runs().get(0).settings().prealign(), "prealignment is FedBiOT's only");
         assertEquals(new ClientTrainer.Settings(30, (float) 1e-4, 0.9f, 0.95f, 0.02f, 0.01f), p.client());
-        assertEquals(new RunPlan.EvalPlan(3, 6, 200, true, 256, 0.5), p.eval());
+        assertEquals(new RunPlan.EvalPlan(3, 6, 200, true, 256, 0.5, 0, 0), p.eval());
     }
 
     @Test
