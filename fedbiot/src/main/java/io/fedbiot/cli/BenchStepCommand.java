@@ -57,8 +57,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps = 3;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
-    int warmup = 1;
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
+    int warmup = 2;
 
     @Override
     public Integer call() {
