@@ -1,8 +1,10 @@
 package io.fedbiot.cli;
 
+import io.fedbiot.kernels.cpu.CpuBackend;
 import io.fedbiot.kernels.cpu.Isa;
 import io.fedbiot.kernels.cpu.NativeLibrary;
 import io.fedbiot.kernels.cuda.CudaProbe;
+import io.fedbiot.kernels.jvm.JavaBackend;
 import jdk.incubator.vector.FloatVector;
 
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,12 +22,13 @@ import java.util.Set;
 /**
  * What {@code inspect --system} reports: the CPU and the SIMD features /proc/cpuinfo lists, the
  * native library's ISA variants and the one {@code fb_best_isa} (cpuid) picks, the Vector API
- * species the java backend runs on, the GPU probe, and so what {@code auto} would choose.
- * Only probes: it starts no backend (no thread pool, no GPU context).
+ * species the java backend runs on, each backend's GEMM tiling, the GPU probe, and so what
+ * {@code auto} would choose. It starts the native variants that run here (their C thread pool) to
+ * ask each its GEMM tiling, but opens no GPU context.
  */
 record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, String nativeLibrary, String nativeMissing,
-                  String nativeBest, List<Map<String, Object>> nativeVariants, String vectorSpecies, int vectorBits,
-                  int vectorLanes, CudaProbe gpu, String auto) {
+                  String nativeBest, int nativeThreads, List<Map<String, Object>> nativeVariants, String vectorSpecies, int vectorBits,
+                  int vectorLanes, String javaGemm, CudaProbe gpu, String auto) {
     /** cpuinfo flag → display name, in the order printed. */
     static final Map<String, String> FLAGS = flags();
 
@@ -55,6 +59,7 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
         String missing = NativeLibrary.unavailableReason();
         NativeLibrary lib = missing == null ? NativeLibrary.get() : null;
         String best = lib == null ? null : lib.bestIsa().label();
+        int nativeThreads = CpuBackend.best().map(CpuBackend::threads).orElse(0);
         List<Map<String, Object>> variants = new ArrayList<>();
         for (Isa isa : Isa.values()) {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -62,10 +67,12 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
             v.put("built", lib != null);
             v.put("runs_here", lib != null && lib.bestIsa().ordinal() >= isa.ordinal());
             v.put("needs", needs(isa));
+            if ((Boolean) v.get("runs_here")) v.put("gemm_tile", CpuBackend.of(isa).map(b -> tiling(b.gemmBlocking())).orElse(null));
             variants.add(v);
         }
-        // No BF16 or AMX kernels exist in native/c: say so rather than imply them.
+        // No BF16 or AMX kernels exist in native/c (yet): say so rather than imply them.
         for (String name : List.of("avx512_bf16", "amx")) {
+            if (Arrays.stream(Isa.values()).anyMatch(i -> i.label().contains(name))) continue;
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("variant", name);
             v.put("built", false);
@@ -81,7 +88,12 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
                 : "java (no usable GPU: " + gpu.reason() + "; native library not loaded: " + missing + ")";
         return new SystemInfo(field(cpuinfo, "model name", System.getProperty("os.arch", "unknown")),
                 Runtime.getRuntime().availableProcessors(), features, lib == null ? null : lib.path().toString(), missing,
-                best, variants, sp.toString(), sp.vectorBitSize(), sp.length(), gpu, auto);
+                best, nativeThreads, variants, sp.toString(), sp.vectorBitSize(), sp.length(), tiling(JavaBackend.gemmBlocking()), gpu, auto);
+    }
+
+    /** {MR, NR, KC, MC, NC} as "MRxNR micro-tile, KC k, MC x NC blocks". */
+    static String tiling(int[] b) {
+        return String.format(Locale.ROOT, "%dx%d micro-tile, KC %d, MC %d, NC %d", b[0], b[1], b[2], b[3], b[4]);
     }
 
     /** The cpuid features fb_best_isa requires for a variant (native/c/fb_pool.c). */
@@ -90,6 +102,7 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
             case GENERIC -> "x86-64 baseline";
             case AVX2 -> "AVX2 + FMA";
             case AVX512 -> "AVX-512F + AVX-512VL + AVX2 + FMA";
+            default -> "see fb_best_isa in native/c/fb_pool.c";
         };
     }
 
@@ -111,12 +124,14 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
         nat.put("library", nativeLibrary);
         nat.put("not_loaded_because", nativeMissing);
         nat.put("native_picks", nativeBest);
+        nat.put("threads", nativeThreads);
         nat.put("variants", nativeVariants);
         m.put("native", nat);
         Map<String, Object> vec = new LinkedHashMap<>();
         vec.put("species", vectorSpecies);
         vec.put("bits", vectorBits);
         vec.put("float_lanes", vectorLanes);
+        vec.put("gemm_tile", javaGemm);
         m.put("java_vector_api", vec);
         Map<String, Object> g = new LinkedHashMap<>();
         g.put("usable", gpu.usable());
@@ -137,13 +152,15 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
                 : "library not loaded: " + nativeMissing));
         for (Map<String, Object> v : nativeVariants) {
             boolean built = (Boolean) v.get("built");
-            out.printf(Locale.ROOT, "  %-12s %-9s %-15s needs %s%n", v.get("variant"), built ? "built" : "not built",
-                    !built ? "" : (Boolean) v.get("runs_here") ? "runs here" : "not on this CPU", v.get("needs"));
+            out.printf(Locale.ROOT, "  %-12s %-9s %-15s needs %s%s%n", v.get("variant"), built ? "built" : "not built",
+                    !built ? "" : (Boolean) v.get("runs_here") ? "runs here" : "not on this CPU", v.get("needs"),
+                    v.get("gemm_tile") == null ? "" : "; GEMM " + v.get("gemm_tile"));
         }
         if (nativeBest != null)
-            out.println("  --backend native picks " + nativeBest + ": the widest variant whose features cpuid reports (fb_best_isa)");
-        out.printf(Locale.ROOT, "java:      Vector API %s (%d-bit, %d float lanes); --backend java runs on it%n",
-                vectorSpecies, vectorBits, vectorLanes);
+            out.println("  --backend native picks " + nativeBest + " on " + nativeThreads
+                    + " threads: the widest variant whose features cpuid reports (fb_best_isa)");
+        out.printf(Locale.ROOT, "java:      Vector API %s (%d-bit, %d float lanes); --backend java runs on it; GEMM %s%n",
+                vectorSpecies, vectorBits, vectorLanes, javaGemm);
         out.println("gpu:       " + (gpu.usable() ? gpu.describe() : "none usable (" + gpu.reason() + ")"));
         out.println("auto:      --backend auto would pick " + auto);
     }

@@ -53,16 +53,23 @@ class InspectSystemTest {
         boolean avx512 = avx2 && flags.contains("avx512f") && flags.contains("avx512vl");
         String want = avx512 ? "avx512" : avx2 ? "avx2" : "generic";
         if (!flags.isEmpty()) assertEquals(want, nat.get("native_picks").asText(), r.out());
+        Set<String> names = new java.util.HashSet<>();
         for (JsonNode v : nat.get("variants")) {
             String name = v.get("variant").asText();
+            names.add(name);
             boolean runs = v.get("runs_here").asBoolean();
             switch (name) {
                 case "generic" -> assertTrue(runs);
                 case "avx2" -> { if (!flags.isEmpty()) assertEquals(avx2, runs, name); }
                 case "avx512" -> { if (!flags.isEmpty()) assertEquals(avx512, runs, name); }
-                default -> assertFalse(v.get("built").asBoolean(), name + ": no such kernels exist in native/c");
+                default -> { }
             }
+            if (runs) assertTrue(v.get("gemm_tile").asText().matches("\\d+x\\d+ micro-tile.*"), v.toString());
+            if (!v.get("built").asBoolean()) assertFalse(runs, name + " runs without being built");
         }
+        assertTrue(names.containsAll(Set.of("generic", "avx2", "avx512")), names.toString());
+        assertTrue(names.stream().anyMatch(n -> n.contains("bf16")) && names.stream().anyMatch(n -> n.contains("amx")),
+                "the BF16 and AMX kernels are listed, built or not: " + names);
         int lanes = j.get("java_vector_api").get("float_lanes").asInt();
         assertEquals(j.get("java_vector_api").get("bits").asInt(), lanes * 32);
     }
