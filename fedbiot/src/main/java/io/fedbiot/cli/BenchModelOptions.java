@@ -67,7 +67,7 @@ public final class BenchModelOptions {
     ProfilingBackend profiler(Backend be) {
         if (!profile) return null;
         if (!be.isHost()) throw new UserError("--profile times host kernels: use --backend java or native, not " + be.name(), null);
-        return new ProfilingBackend(be);
+        return new ProfilingBackend(be, false);   // the table shows wall time only: skip the CPU-time reads
     }
 
     /** What the report calls the model. */

@@ -29,10 +29,21 @@ public final class ProfilingBackend implements Backend {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private long total, totalCpu, cpu0;
+    private final boolean cpuTime;
 
+    /** Wall and process CPU time per op. */
     public ProfilingBackend(Backend in) {
+        this(in, true);
+    }
+
+    /**
+     * {@code cpuTime} false: wall time only. Reading the process CPU time is a system call at each
+     * op's start and end, which on a decode of small ops is a good part of the time measured.
+     */
+    public ProfilingBackend(Backend in, boolean cpuTime) {
         if (!in.isHost()) throw new IllegalArgumentException("profiling needs a host backend, got " + in.name());
         this.in = in;
+        this.cpuTime = cpuTime;
     }
 
     /** Forgets what was recorded (after a warm-up). */
@@ -44,12 +55,12 @@ public final class ProfilingBackend implements Backend {
 
     /** Wall-clock start of a kernel; also notes the process CPU time. */
     private long start() {
-        cpu0 = OS.getProcessCpuTime();
+        if (cpuTime) cpu0 = OS.getProcessCpuTime();
         return System.nanoTime();
     }
 
     private void add(String op, long t0, long flops) {
-        long dt = System.nanoTime() - t0, dc = OS.getProcessCpuTime() - cpu0;
+        long dt = System.nanoTime() - t0, dc = cpuTime ? OS.getProcessCpuTime() - cpu0 : 0;
         long[] a = time.computeIfAbsent(op, k -> new long[4]);
         a[0] += dt;
         a[1]++;
