@@ -1,7 +1,7 @@
 package io.fedbiot.cli;
 
+import io.fedbiot.engine.Tensor;
 import io.fedbiot.engine.io.Checkpoint;
-import io.fedbiot.engine.model.DeviceWeights;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.model.LlamaWeights;
 import io.fedbiot.engine.model.ModelShapes;
@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The options every {@code bench} workload shares: the model (a checkpoint, or a named shape with
@@ -52,7 +54,7 @@ public final class BenchModelOptions {
                 throw new UserError("--shape " + shape + ": " + e.getMessage(), e);
             }
         }
-        Path p = model != null ? model : DEFAULT_MODEL;
+        Path p = model != null ? model : defaultModel();
         if (!Files.exists(p))
             throw new UserError("--model " + p + ": no such file" + (model == null ? " (the default; give --model PATH or --shape NAME)" : ""), null);
         try {
@@ -72,14 +74,33 @@ public final class BenchModelOptions {
 
     /** What the report calls the model. */
     String label() {
-        return shape != null ? shape + " (random weights, seed " + seed + ")" : String.valueOf(model != null ? model : DEFAULT_MODEL);
+        return shape != null ? shape + " (random weights, seed " + seed + ")" : String.valueOf(model != null ? model : defaultModel());
+    }
+
+    /**
+     * ../shared/data/models/stories260K.bin from the working folder, else from the repository root
+     * (three folders above the jar or classes folder, fedbiot/target/...), so the default works
+     * from anywhere in a checkout.
+     */
+    static Path defaultModel() {
+        if (Files.exists(DEFAULT_MODEL)) return DEFAULT_MODEL;
+        try {
+            var src = BenchModelOptions.class.getProtectionDomain().getCodeSource();
+            Path root = src == null ? null : Path.of(src.getLocation().toURI()).getParent().getParent().getParent();
+            if (root != null && Files.exists(root.resolve(DEFAULT_MODEL))) return root.resolve(DEFAULT_MODEL).normalize();
+        } catch (Exception e) { // an unusual class loader: keep the working-folder default and its error
+        }
+        return DEFAULT_MODEL;
     }
 
     /** The weights as a copy owned by {@code be} (the workload may train them; the checkpoint stays untouched). */
     LlamaWeights weights(Backend be, Arena arena) {
         if (checkpoint == null) return LlamaWeights.random(config, be, arena, seed);
+        // Tensor.to copies even onto the backend that owns the mapped file (LlamaWeights.on would not).
         try (Checkpoint c = checkpoint) {
-            return DeviceWeights.toDevice(c.weights(), be, arena, false);
+            Map<String, Tensor> copies = new LinkedHashMap<>();
+            c.weights().toTensors().forEach((name, t) -> copies.put(name, t.to(be, arena)));
+            return LlamaWeights.fromTensors(config, copies, label());
         } finally {
             checkpoint = null;
         }

@@ -81,6 +81,21 @@ class BenchCommandTest {
         assertFalse(r.out().contains("share"), r.out());
     }
 
+    /** The java backend owns the mapped checkpoint already: the bench must still copy it, train the copy, leave the file. */
+    @Test
+    void fullStepOnTheBackendThatMapsTheCheckpointLeavesTheFileAlone() throws Exception {
+        java.nio.file.Path m = model("stories260K.bin");
+        byte[] before = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(m));
+        Result r = run("bench", "step", "--model", m.toString(), "--backend", "java", "--batch", "1", "--seq", "8",
+                "--steps", "2", "--warmup", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("16 tokens in"), r.out());
+        Result d = run("bench", "decode", "--model", m.toString(), "--backend", "java", "--tokens", "4", "--warmup", "1");
+        assertEquals(0, d.code(), d.err());
+        byte[] after = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(m));
+        assertArrayEquals(before, after, "the benchmark wrote into the checkpoint");
+    }
+
     private static void userError(String expect, String... args) {
         Result r = run(args);
         assertEquals(2, r.code(), String.join(" ", args) + ": " + r.err());
