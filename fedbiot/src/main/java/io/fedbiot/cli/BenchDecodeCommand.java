@@ -37,29 +37,29 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backend = new BackendChoice();
 
-    @Option(names = "--tokens", defaultValue = "128", description = "New tokens per row. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--new-tokens", defaultValue = "128", description = "New tokens per row. Default: ${DEFAULT-VALUE}.")
     int tokens = 128;
 
     @Option(names = "--rows", defaultValue = "1", description = "Rows decoded together (1: Generator; more: BatchGenerator). Default: ${DEFAULT-VALUE}.")
     int rows = 1;
 
-    @Option(names = "--prompt", defaultValue = "1", paramLabel = "N", description = "Prompt tokens per row (BOS, then random ids). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--prompt-tokens", defaultValue = "1", paramLabel = "N", description = "Prompt tokens per row (BOS, then random ids). Default: ${DEFAULT-VALUE}.")
     int prompt = 1;
 
     // One warm-up run left stories260K decode at a third of its JIT-compiled speed; five get close.
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs first (JIT, pools). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup-runs", defaultValue = "5", description = "Untimed runs first (JIT, pools). Default: ${DEFAULT-VALUE}.")
     int warmup = 5;
 
     @Override
     public Integer call() {
-        if (tokens < 1) throw new UserError("--tokens must be >= 1, got " + tokens, null);
+        if (tokens < 1) throw new UserError("--new-tokens must be >= 1, got " + tokens, null);
         if (rows < 1) throw new UserError("--rows must be >= 1, got " + rows, null);
-        if (prompt < 1) throw new UserError("--prompt must be >= 1 (BOS), got " + prompt, null);
-        if (warmup < 0) throw new UserError("--warmup must be >= 0, got " + warmup, null);
+        if (prompt < 1) throw new UserError("--prompt-tokens must be >= 1 (BOS), got " + prompt, null);
+        if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
         backend.checkName();
         LlamaConfig c = model.open();
         if (prompt + tokens > c.maxSeqLen())
-            throw new UserError("--prompt " + prompt + " + --tokens " + tokens + " exceed the model's context of " + c.maxSeqLen(), null);
+            throw new UserError("--prompt-tokens " + prompt + " + --new-tokens " + tokens + " exceed the model's context of " + c.maxSeqLen(), null);
         Backend be = backend.backend();
         ProfilingBackend prof = model.profiler(be);
         Backend on = prof != null ? prof : be;
@@ -81,7 +81,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
                 throw new IllegalStateException("decoded " + made + " tokens, expected " + rows + " x " + tokens);
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("rows", rows);
-            settings.put("prompt", prompt);
+            settings.put("prompt_tokens", prompt);
             settings.put("new_tokens", tokens);
             BenchReport.of("decode", model.label(), prof, be.name(), be.threads(), settings, made, wall)
                     .print(spec.commandLine().getOut(), model.json);

@@ -48,28 +48,28 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "full", description = "full, lora or forward. Default: ${DEFAULT-VALUE}.")
     String mode = "full";
 
-    @Option(names = "--batch", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
     int batch = 8;
 
-    @Option(names = "--seq", description = "Tokens per sequence. Default: 256, or the model's context if shorter.")
+    @Option(names = "--seq-len", description = "Tokens per sequence. Default: 256, or the model's context if shorter.")
     Integer seq;
 
     @Option(names = "--steps", defaultValue = "3", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps = 3;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup-runs", defaultValue = "2", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
     int warmup = 2;
 
     @Override
     public Integer call() {
         if (!List.of("full", "lora", "forward").contains(mode)) throw new UserError("--mode must be full, lora or forward, got " + mode, null);
-        if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch, null);
+        if (batch < 1) throw new UserError("--batch-size must be >= 1, got " + batch, null);
         if (steps < 1) throw new UserError("--steps must be >= 1, got " + steps, null);
-        if (warmup < 0) throw new UserError("--warmup must be >= 0, got " + warmup, null);
+        if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
         backend.checkName();
         LlamaConfig c = model.open();
         int T = seq != null ? seq : Math.min(256, c.maxSeqLen());
-        if (T < 1 || T > c.maxSeqLen()) throw new UserError("--seq must be in [1, " + c.maxSeqLen() + "] (the model's context), got " + T, null);
+        if (T < 1 || T > c.maxSeqLen()) throw new UserError("--seq-len must be in [1, " + c.maxSeqLen() + "] (the model's context), got " + T, null);
         if (mode.equals("lora") && c.nLayers() < 2) throw new UserError("--mode lora needs at least 2 layers, the model has " + c.nLayers(), null);
         Backend be = backend.backend();
         ProfilingBackend prof = model.profile ? model.profiler(be) : null;
@@ -83,8 +83,8 @@ public final class BenchStepCommand implements Callable<Integer> {
             long wall = System.nanoTime() - t0;
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("mode", mode);
-            settings.put("batch", batch);
-            settings.put("seq", T);
+            settings.put("batch_size", batch);
+            settings.put("seq_len", T);
             settings.put("steps", steps);
             BenchReport.of("step", model.label(), prof, be.name(), be.threads(), settings, (long) steps * batch * T, wall)
                     .print(spec.commandLine().getOut(), model.json);

@@ -50,8 +50,8 @@ class BenchCommandTest {
     void decodeProfileOnOneRowAndABatch() throws Exception {
         String m = model("stories260K.bin").toString();
         for (String rows : new String[]{"1", "3"}) {
-            JsonNode j = profiled("bench", "decode", "--model", m, "--backend", "java", "--tokens", "6", "--prompt", "4",
-                    "--rows", rows, "--warmup", "0", "--profile", "--json");
+            JsonNode j = profiled("bench", "decode", "--model", m, "--backend", "java", "--new-tokens", "6", "--prompt-tokens", "4",
+                    "--rows", rows, "--warmup-runs", "0", "--profile", "--json");
             assertEquals(6L * Integer.parseInt(rows), j.get("tokens").asLong());
             Set<String> k = kinds(j);
             for (String op : new String[]{"gemm", "attentionForward", "rmsnormForward", "ropeForward", "embeddingForward", "swigluForward"})
@@ -64,8 +64,8 @@ class BenchCommandTest {
 
     @Test
     void stepProfileOnAShapeNamesTheBackwardOps() throws Exception {
-        JsonNode j = profiled("bench", "step", "--shape", "stories260k", "--backend", "java", "--batch", "2", "--seq", "16",
-                "--steps", "2", "--warmup", "0", "--profile", "--json");
+        JsonNode j = profiled("bench", "step", "--shape", "stories260k", "--backend", "java", "--batch-size", "2", "--seq-len", "16",
+                "--steps", "2", "--warmup-runs", "0", "--profile", "--json");
         assertEquals(2L * 2 * 16, j.get("tokens").asLong());
         Set<String> k = kinds(j);
         for (String op : new String[]{"gemm", "attentionForward", "attentionBackward", "rmsnormBackward", "ropeBackward",
@@ -75,7 +75,7 @@ class BenchCommandTest {
 
     @Test
     void textTableWithoutProfileHasNoOps() {
-        Result r = run("bench", "decode", "--shape", "stories260K", "--backend", "java", "--tokens", "3", "--warmup", "0");
+        Result r = run("bench", "decode", "--shape", "stories260K", "--backend", "java", "--new-tokens", "3", "--warmup-runs", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().matches("(?s).*3 tokens in [0-9.]+ ms: [0-9.]+ tokens/s.*"), r.out());
         assertFalse(r.out().contains("share"), r.out());
@@ -86,11 +86,11 @@ class BenchCommandTest {
     void fullStepOnTheBackendThatMapsTheCheckpointLeavesTheFileAlone() throws Exception {
         java.nio.file.Path m = model("stories260K.bin");
         byte[] before = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(m));
-        Result r = run("bench", "step", "--model", m.toString(), "--backend", "java", "--batch", "1", "--seq", "8",
-                "--steps", "2", "--warmup", "0");
+        Result r = run("bench", "step", "--model", m.toString(), "--backend", "java", "--batch-size", "1", "--seq-len", "8",
+                "--steps", "2", "--warmup-runs", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("16 tokens in"), r.out());
-        Result d = run("bench", "decode", "--model", m.toString(), "--backend", "java", "--tokens", "4", "--warmup", "1");
+        Result d = run("bench", "decode", "--model", m.toString(), "--backend", "java", "--new-tokens", "4", "--warmup-runs", "1");
         assertEquals(0, d.code(), d.err());
         byte[] after = java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(m));
         assertArrayEquals(before, after, "the benchmark wrote into the checkpoint");
@@ -108,8 +108,8 @@ class BenchCommandTest {
         userError("fedbiot bench decode: --model /no/such/model.bin: no such file", "bench", "decode", "--model", "/no/such/model.bin");
         userError("--shape stories1B: unknown model shape", "bench", "step", "--shape", "stories1B");
         userError("not both", "bench", "step", "--shape", "stories260K", "--model", model("stories260K.bin").toString());
-        userError("--seq must be in [1, 512]", "bench", "step", "--shape", "stories260K", "--seq", "513");
-        userError("exceed the model's context of 512", "bench", "decode", "--shape", "stories260K", "--tokens", "500", "--prompt", "20");
+        userError("--seq-len must be in [1, 512]", "bench", "step", "--shape", "stories260K", "--seq-len", "513");
+        userError("exceed the model's context of 512", "bench", "decode", "--shape", "stories260K", "--new-tokens", "500", "--prompt-tokens", "20");
         userError("--mode must be full, lora or forward", "bench", "step", "--mode", "half");
         userError("--rows must be >= 1", "bench", "decode", "--rows", "0");
         userError("unknown backend", "bench", "decode", "--backend", "tpu");
