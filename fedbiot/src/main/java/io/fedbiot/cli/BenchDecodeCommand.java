@@ -37,17 +37,17 @@ public final class BenchDecodeCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backend = new BackendChoice();
 
-    @Option(names = "--new-tokens", defaultValue = "128", description = "New tokens per row. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--new-tokens", paramLabel = "N", defaultValue = "128", description = "New tokens per row. Default: ${DEFAULT-VALUE}.")
     int tokens = 128;
 
-    @Option(names = "--rows", defaultValue = "1", description = "Rows decoded together (1: Generator; more: BatchGenerator). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "1", description = "Rows decoded together (1: Generator; more: BatchGenerator). Default: ${DEFAULT-VALUE}.")
     int rows = 1;
 
     @Option(names = "--prompt-tokens", defaultValue = "1", paramLabel = "N", description = "Prompt tokens per row (BOS, then random ids). Default: ${DEFAULT-VALUE}.")
     int prompt = 1;
 
     // One warm-up run left stories260K decode at a third of its JIT-compiled speed; five get close.
-    @Option(names = "--warmup-runs", defaultValue = "5", description = "Untimed runs first (JIT, pools). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup-runs", paramLabel = "N", defaultValue = "5", description = "Untimed runs first (JIT, pools). Default: ${DEFAULT-VALUE}.")
     int warmup = 5;
 
     @Override

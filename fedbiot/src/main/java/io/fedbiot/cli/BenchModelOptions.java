@@ -32,7 +32,7 @@ public final class BenchModelOptions {
             description = "Instead of --model: a named shape with random weights (stories260K, stories15M, tinyllama1.1B).")
     String shape;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random weights (--shape) and token ids. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the random weights (--shape) and token ids. Default: ${DEFAULT-VALUE}.")
     long seed = 1;
 
     @Option(names = "--profile", description = "Time every kernel op: calls, total ms, share of the wall time, GFLOP/s of GEMMs.")

@@ -45,19 +45,19 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Mixin
     BackendChoice backend = new BackendChoice();
 
-    @Option(names = "--mode", defaultValue = "full", description = "full, lora or forward. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "full", description = "full, lora or forward. Default: ${DEFAULT-VALUE}.")
     String mode = "full";
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", description = "Sequences per step. Default: ${DEFAULT-VALUE}.")
     int batch = 8;
 
-    @Option(names = "--seq-len", description = "Tokens per sequence. Default: 256, or the model's context if shorter.")
+    @Option(names = "--seq-len", paramLabel = "N", description = "Tokens per sequence. Default: 256, or the model's context if shorter.")
     Integer seq;
 
-    @Option(names = "--steps", defaultValue = "3", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "3", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
     int steps = 3;
 
-    @Option(names = "--warmup-runs", defaultValue = "2", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--warmup-runs", paramLabel = "N", defaultValue = "2", description = "Untimed steps first (JIT, pools). Default: ${DEFAULT-VALUE}.")
     int warmup = 2;
 
     @Override
