@@ -58,6 +58,14 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
         backend.checkName();
         LlamaConfig c = model.open();
+        try {
+            return measure(c);
+        } finally {
+            model.close();
+        }
+    }
+
+    private int measure(LlamaConfig c) {
         if (prompt + tokens > c.maxSeqLen())
             throw new UserError("--prompt-tokens " + prompt + " + --new-tokens " + tokens + " exceed the model's context of " + c.maxSeqLen(), null);
         Backend be = backend.backend();

@@ -65,6 +65,12 @@ public final class BenchModelOptions {
         return config = checkpoint.config();
     }
 
+    /** Releases the checkpoint when a later check refused the run before {@link #weights} copied it. */
+    void close() {
+        if (checkpoint != null) checkpoint.close();
+        checkpoint = null;
+    }
+
     /** The profiling wrapper of {@code be} when --profile asks for one, else null. */
     ProfilingBackend profiler(Backend be) {
         if (!profile) return null;

@@ -68,11 +68,19 @@ public final class BenchStepCommand implements Callable<Integer> {
         if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
         backend.checkName();
         LlamaConfig c = model.open();
+        try {
+            return measure(c);
+        } finally {
+            model.close();
+        }
+    }
+
+    private int measure(LlamaConfig c) {
         int T = seq != null ? seq : Math.min(256, c.maxSeqLen());
         if (T < 1 || T > c.maxSeqLen()) throw new UserError("--seq-len must be in [1, " + c.maxSeqLen() + "] (the model's context), got " + T, null);
         if (mode.equals("lora") && c.nLayers() < 2) throw new UserError("--mode lora needs at least 2 layers, the model has " + c.nLayers(), null);
         Backend be = backend.backend();
-        ProfilingBackend prof = model.profile ? model.profiler(be) : null;
+        ProfilingBackend prof = model.profiler(be);
         Backend on = prof != null ? prof : be;
         try (Arena arena = Arena.ofShared()) {
             Step step = new Step(model.weights(on, arena), mode, batch, T, model.seed, on, arena);
