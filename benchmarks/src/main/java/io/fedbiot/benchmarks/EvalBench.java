@@ -18,6 +18,7 @@ import io.fedbiot.engine.model.Sampler;
 import io.fedbiot.engine.tokenizer.Tokenizer;
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
+import io.fedbiot.kernels.ProfilingBackend;
 import io.fedbiot.method.Gsm8kEval;
 import io.fedbiot.pretrain.BpeTrainer;
 import io.fedbiot.pretrain.PretrainSettings;

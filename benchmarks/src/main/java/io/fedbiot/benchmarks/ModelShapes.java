@@ -1,21 +1,12 @@
 package io.fedbiot.benchmarks;
 
 import io.fedbiot.engine.model.LlamaConfig;
-import io.fedbiot.kernels.RopeStyle;
 
-/** The model shapes the benchmarks use (random weights; the shapes are what matters for speed). */
+/** The benchmarks' shapes: the engine's table ({@link io.fedbiot.engine.model.ModelShapes}), shared with {@code bench --shape}. */
 final class ModelShapes {
     private ModelShapes() {}
 
     static LlamaConfig byName(String name) {
-        return switch (name) {
-            // Karpathy's tinyllamas stories260K
-            case "stories260K" -> new LlamaConfig(64, 172, 5, 8, 4, 512, 512, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
-            // stories15M: dim 288, hidden 768, 6 layers, 6 heads, vocab 32000
-            case "stories15M" -> new LlamaConfig(288, 768, 6, 6, 6, 32000, 256, 10000f, 1e-5f, true, RopeStyle.INTERLEAVED);
-            // TinyLlama 1.1B (the CUDA benchmark's shape): dim 2048, hidden 5632, 22 layers, 32 heads, 4 KV heads
-            case "tinyllama1.1B" -> new LlamaConfig(2048, 5632, 22, 32, 4, 32000, 2048, 10000f, 1e-5f, false, RopeStyle.HALF_SPLIT);
-            default -> throw new IllegalArgumentException("unknown model shape " + name);
-        };
+        return io.fedbiot.engine.model.ModelShapes.byName(name);
     }
 }

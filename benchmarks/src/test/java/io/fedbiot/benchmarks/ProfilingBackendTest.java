@@ -2,6 +2,7 @@ package io.fedbiot.benchmarks;
 
 import io.fedbiot.kernels.Backend;
 import io.fedbiot.kernels.Backends;
+import io.fedbiot.kernels.ProfilingBackend;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -26,9 +26,9 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
-        String name = cmd.getCommandName();
+        String name = cmd.getCommandSpec().qualifiedName(" ");   // "bin/fedbiot bench step" for a subcommand's subcommand
         int code = exitCode(e);
-        err.println((name.equals("bin/fedbiot") ? "fedbiot" : "fedbiot " + name) + ": " + message(e));
+        err.println(name.replaceFirst("^bin/fedbiot", "fedbiot") + ": " + message(e));
         if (debug(parsed)) e.printStackTrace(err);
         else if (code == RUNTIME) err.println("(run again with --debug for the stack trace)");
         err.flush();

@@ -23,12 +23,15 @@ import java.util.concurrent.Callable;
 /**
  * {@code fedbiot inspect PATH}: format, config, tensors and parameter counts of a model checkpoint.
  * With {@code --split METHOD}: which layers go where under that method (ALGORITHM.md §2), for L
- * from {@code --layers} or from the checkpoint at PATH.
+ * from {@code --layers} or from the checkpoint at PATH. With {@code --system}: this machine's CPU
+ * features, native kernel variants, Vector API species and GPU ({@link SystemInfo}).
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Print a model checkpoint's format, config, tensors (name, shape, dtype on disk) and parameter counts.",
                 "With --split: the method's layer split (teacher window, adapter, emulator, dropped layers, compressed model)"
-                        + " for --layers L or the checkpoint at PATH."})
+                        + " for --layers L or the checkpoint at PATH.",
+                "With --system: the CPU and its SIMD features, the native kernel variants and which one runs, the Vector API"
+                        + " species, the GPU probe and what --backend auto would pick (--json for machines)."})
 public final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -49,8 +52,15 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--beta", paramLabel = "BETA", description = "Drop rate β of the teacher layers, in [0, 1), with --split. Default: 0.2.")
     Double drop;
 
+    @Option(names = "--system", description = "Describe this machine for the kernels instead of a checkpoint.")
+    boolean system;
+
+    @Option(names = "--json", description = "With --system: print one JSON object.")
+    boolean json;
+
     @Override
     public Integer call() {
+        if (system || json) return callSystem();
         if (split != null) return callSplit();
         PrintWriter out = spec.commandLine().getOut();
         if (path == null || layers != null || adapter != null || drop != null) {
@@ -99,6 +109,25 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  classifier  %s%n", k.tiedClassifier() ? "tied to the embedding (0 extra)"
                 : String.format(Locale.ROOT, "%,d", c.tensor(LlamaTensors.OUTPUT).numel()));
         out.printf(Locale.ROOT, "  final norm  %,d%n", c.tensor(LlamaTensors.NORM).numel());
+    }
+
+    private Integer callSystem() {
+        if (!system) throw usage("--json needs --system");
+        if (path != null || split != null || layers != null || adapter != null || drop != null)
+            throw usage("--system takes no PATH, --split, --layers, --adapter or --beta");
+        SystemInfo info = SystemInfo.capture();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            try {
+                out.println(new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(info.toMap()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            info.print(out);
+        }
+        out.flush();
+        return 0;
     }
 
     private Integer callSplit() {

@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 @Command(name = "bin/fedbiot", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Federated fine-tuning of LLaMA-family models with FedBiOT, on a Java tensor engine.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, GenerateCommand.class, TokenizeCommand.class,
-                InspectCommand.class, DemoCommand.class, PretrainCommand.class, StudyDropoutCommand.class,
+                InspectCommand.class, BenchCommand.class, DemoCommand.class, PretrainCommand.class, StudyDropoutCommand.class,
                 ServerCommand.class, ClientCommand.class, HumanEvalCommand.class,
                 MakeCheckpointCommand.class})
 public final class Main implements Runnable {

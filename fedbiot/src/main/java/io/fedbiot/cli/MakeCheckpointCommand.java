@@ -2,7 +2,7 @@ package io.fedbiot.cli;
 
 import io.fedbiot.engine.DType;
 import io.fedbiot.engine.io.ByteTokenizerWriter;
-import io.fedbiot.engine.io.ModelShapes;
+import io.fedbiot.engine.model.ModelShapes;
 import io.fedbiot.engine.io.RandomCheckpointWriter;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.tokenizer.Tokenizer;

@@ -1,7 +1,7 @@
 package io.fedbiot.cli;
 
 import io.fedbiot.engine.io.Checkpoint;
-import io.fedbiot.engine.io.ModelShapes;
+import io.fedbiot.engine.model.ModelShapes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

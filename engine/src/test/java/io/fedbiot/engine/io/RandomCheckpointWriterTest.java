@@ -1,5 +1,7 @@
 package io.fedbiot.engine.io;
 
+import io.fedbiot.engine.model.ModelShapes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedbiot.engine.DType;

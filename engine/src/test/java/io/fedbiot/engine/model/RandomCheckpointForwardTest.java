@@ -7,7 +7,7 @@ import io.fedbiot.engine.autograd.Autograd;
 import io.fedbiot.engine.io.Checkpoint;
 import io.fedbiot.engine.io.HfNames;
 import io.fedbiot.engine.io.LlamaTensors;
-import io.fedbiot.engine.io.ModelShapes;
+import io.fedbiot.engine.model.ModelShapes;
 import io.fedbiot.engine.io.RandomCheckpointWriter;
 import io.fedbiot.engine.io.RandomWeights;
 import io.fedbiot.kernels.Backends;

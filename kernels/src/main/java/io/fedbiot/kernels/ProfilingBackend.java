@@ -1,26 +1,12 @@
-package io.fedbiot.benchmarks;
-
-import io.fedbiot.kernels.AdamWStep;
-import io.fedbiot.kernels.Attention;
-import io.fedbiot.kernels.AttentionGrads;
-import io.fedbiot.kernels.AttentionIo;
-import io.fedbiot.kernels.Backend;
-import io.fedbiot.kernels.Buf;
-import io.fedbiot.kernels.Classifier;
-import io.fedbiot.kernels.Dropout;
-import io.fedbiot.kernels.Embedding;
-import io.fedbiot.kernels.GemmShape;
-import io.fedbiot.kernels.HostBuf;
-import io.fedbiot.kernels.RmsNorm;
-import io.fedbiot.kernels.Rope;
-import io.fedbiot.kernels.Rows;
-import io.fedbiot.kernels.SgdStep;
+package io.fedbiot.kernels;
 
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -28,21 +14,40 @@ import java.util.Map;
  * A host backend that forwards every kernel to another one and adds up wall time and process CPU
  * time per op (GEMMs per shape and transpose), for the per-op profile of a training step. CPU
  * time (all kernel threads, divided by their number) is what a busy machine distorts least.
- * Single-threaded callers only (the engine issues kernels from one thread).
+ * Single-threaded callers only (the engine issues kernels from one thread). Used by the CLI's
+ * {@code bench --profile} and the benchmarks' step runners, so it lives next to {@link Backend}.
  */
-final class ProfilingBackend implements Backend {
+public final class ProfilingBackend implements Backend {
+    /**
+     * One op's totals: {@code kind} is the Backend method, {@code name} adds the GEMM shape
+     * ("gemm 8x64x32 tB"); {@code flops} counts useful work (GEMMs and the fused classifier).
+     */
+    public record Op(String name, String kind, long calls, long wallNanos, long cpuNanos, long flops) {}
+
     private final Backend in;
     private final Map<String, long[]> time = new LinkedHashMap<>();   // op -> {nanos, calls, flops, cpu nanos}
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private long total, totalCpu, cpu0;
+    private final boolean cpuTime;
 
-    ProfilingBackend(Backend in) {
-        if (!in.isHost()) throw new IllegalArgumentException("profiling needs a host backend, got " + in.name());
-        this.in = in;
+    /** Wall and process CPU time per op. */
+    public ProfilingBackend(Backend in) {
+        this(in, true);
     }
 
-    void reset() {
+    /**
+     * {@code cpuTime} false: wall time only. Reading the process CPU time is a system call at each
+     * op's start and end, which on a decode of small ops is a good part of the time measured.
+     */
+    public ProfilingBackend(Backend in, boolean cpuTime) {
+        if (!in.isHost()) throw new IllegalArgumentException("profiling needs a host backend, got " + in.name());
+        this.in = in;
+        this.cpuTime = cpuTime;
+    }
+
+    /** Forgets what was recorded (after a warm-up). */
+    public void reset() {
         time.clear();
         total = 0;
         totalCpu = 0;
@@ -50,12 +55,12 @@ final class ProfilingBackend implements Backend {
 
     /** Wall-clock start of a kernel; also notes the process CPU time. */
     private long start() {
-        cpu0 = OS.getProcessCpuTime();
+        if (cpuTime) cpu0 = OS.getProcessCpuTime();
         return System.nanoTime();
     }
 
     private void add(String op, long t0, long flops) {
-        long dt = System.nanoTime() - t0, dc = OS.getProcessCpuTime() - cpu0;
+        long dt = System.nanoTime() - t0, dc = cpuTime ? OS.getProcessCpuTime() - cpu0 : 0;
         long[] a = time.computeIfAbsent(op, k -> new long[4]);
         a[0] += dt;
         a[1]++;
@@ -66,14 +71,31 @@ final class ProfilingBackend implements Backend {
     }
 
     /** Calls recorded for ops whose name starts with {@code prefix} (GEMMs are named per shape: "gemm 8x64x32 tB"). */
-    long calls(String prefix) {
+    public long calls(String prefix) {
         long n = 0;
         for (var e : time.entrySet()) if (e.getKey().startsWith(prefix)) n += e.getValue()[1];
         return n;
     }
 
+    /** Every op recorded since the last reset, in the order first called. */
+    public List<Op> ops() {
+        List<Op> ops = new ArrayList<>(time.size());
+        for (var e : time.entrySet()) {
+            long[] a = e.getValue();
+            String name = e.getKey();
+            int sp = name.indexOf(' ');
+            ops.add(new Op(name, sp < 0 ? name : name.substring(0, sp), a[1], a[0], a[3], a[2]));
+        }
+        return ops;
+    }
+
+    /** Wall nanoseconds spent inside kernels since the last reset. */
+    public long kernelNanos() {
+        return total;
+    }
+
     /** Per-op table: ms per step, share of kernel time, calls per step, GFLOP/s for GEMMs. */
-    void print(PrintStream out, int steps) {
+    public void print(PrintStream out, int steps) {
         int th = in.threads();
         out.printf(Locale.ROOT, "%-34s %9s %11s %7s %6s %11s%n", "op (" + in.name() + ", " + th + " threads)", "wall ms",
                 "cpu ms/thr", "share", "calls", "GFLOP/s cpu");
