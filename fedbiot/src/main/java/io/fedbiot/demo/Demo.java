@@ -39,7 +39,7 @@ public final class Demo {
                         int evalRows, int evalEvery, int exactMatchEvery, int exactMatchRows) {
         public static Scale full() {
             return new Scale(new DemoData.Sizes(4000, 1000, 400),
-                    new PretrainSettings(64, LAYERS, 4, 192, 128, 300, 16, 3e-3, 20, 768, 0), 16, 10, 30, 0.25, 800, 2, 4, 200);
+                    new PretrainSettings(64, LAYERS, 4, 192, 128, 300, 16, 3e-3, 20, 768, 0), 16, 10, 30, 0.3, 800, 2, 4, 200);
         }
 
         public static Scale quick() {
@@ -113,7 +113,7 @@ public final class Demo {
                 batch_size: 8
                 seeds: [0]
                 eval_every: %15$d
-                eval: {heldout_fraction: %13$s, max_rows: %10$d, max_new_tokens: 24, exact_match_every: %14$d, exact_match_rows: %16$d}
+                eval: {heldout_fraction: %13$s, validation_fraction: 0.25, max_rows: %10$d, max_new_tokens: 24, exact_match_every: %14$d, exact_match_rows: %16$d}
                 output: %11$s
                 """, q(out.resolve("experiment.yaml")), q(model), q(data.clients()), q(data.publicSet()), 256,
                 q(out.resolve("cache")), s.rounds(), s.localSteps(), s.prealign(), s.evalRows(), q(out), BETA, s.heldout(),

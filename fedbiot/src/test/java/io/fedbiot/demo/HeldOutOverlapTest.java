@@ -7,6 +7,7 @@ import io.fedbiot.data.DatasetReader;
 import io.fedbiot.data.Example;
 import io.fedbiot.data.Splits;
 import io.fedbiot.method.ExperimentConfig;
+import io.fedbiot.method.RunPlan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The full demo's generated data, cut as its experiment cuts it: no held-out prompt is a training
- * or a public prompt, and every family has at least 200 held-out rows. (The generator before
+ * or a public prompt (nor a validation prompt, for the test rows), and every family has at least 200 test rows. (The generator before
  * deduplication drew 400 rows per family from 456 possible reverse/upper questions: it repeated
  * prompts across the cut and held out about 40 rows per family.)
  */
@@ -43,20 +44,25 @@ class HeldOutOverlapTest {
         Splits.Split cut = Splits.split(rows.size(), 1 - cfg.eval().heldoutFraction(), cfg.seeds().getFirst());
         Set<String> training = new HashSet<>();
         for (int i : cut.train()) training.add(rows.get(i).instruction());
+        // ... then its cut of the held-out rows into validation (picks the best round) and test (reported).
+        var ep = new RunPlan.EvalPlan(1, 0, 0, false, 0, cfg.eval().validationFraction(), 0, 0); // only the fraction matters
+        int[][] valTest = ep.validationAndTest(cut.heldOut(), cfg.seeds().getFirst());
+        Set<String> validation = new HashSet<>();
+        for (int i : valTest[0]) validation.add(rows.get(i).instruction());
         Map<String, Integer> heldPerFamily = new TreeMap<>();
         int overlaps = 0;
         String example = null;
-        for (int i : cut.heldOut()) {
+        for (int i : valTest[1]) {
             Example e = rows.get(i);
             heldPerFamily.merge(e.field(DataFormat.FAMILY), 1, Integer::sum);
-            if (training.contains(e.instruction()) || publicPrompts.contains(e.instruction())) {
+            if (training.contains(e.instruction()) || publicPrompts.contains(e.instruction()) || validation.contains(e.instruction())) {
                 overlaps++;
                 if (example == null) example = e.instruction();
             }
         }
-        assertEquals(0, overlaps, overlaps + " held-out rows repeat a training or public prompt, e.g. '" + example + "'");
+        assertEquals(0, overlaps, overlaps + " test rows repeat a training, public or validation prompt, e.g. '" + example + "'");
         assertEquals(Set.of("add", "larger", "reverse", "upper"), heldPerFamily.keySet());
-        heldPerFamily.forEach((f, n) -> assertTrue(n >= 200, f + ": only " + n + " held-out rows"));
+        heldPerFamily.forEach((f, n) -> assertTrue(n >= 200, f + ": only " + n + " test rows"));
         int evaluated = cfg.eval().maxRows() == 0 ? Integer.MAX_VALUE : cfg.eval().maxRows();
         assertTrue(evaluated >= 200 * heldPerFamily.size(), "the demo's loss covers at least 200 rows per family, max_rows " + evaluated);
     }
