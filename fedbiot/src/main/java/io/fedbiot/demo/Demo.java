@@ -39,7 +39,7 @@ public final class Demo {
                         int evalRows, int evalEvery, int exactMatchEvery, int exactMatchRows) {
         public static Scale full() {
             return new Scale(new DemoData.Sizes(4000, 1000, 400),
-                    new PretrainSettings(64, LAYERS, 4, 192, 128, 300, 16, 3e-3, 20, 768, 0), 16, 10, 30, 0.3, 800, 2, 4, 200);
+                    new PretrainSettings(64, LAYERS, 4, 192, 128, 1200, 16, 3e-3, 20, 768, 0), 16, 10, 30, 0.3, 800, 2, 4, 200);
         }
 
         public static Scale quick() {
