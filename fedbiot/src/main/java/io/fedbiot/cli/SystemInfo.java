@@ -5,12 +5,9 @@ import io.fedbiot.kernels.cpu.Isa;
 import io.fedbiot.kernels.cpu.NativeLibrary;
 import io.fedbiot.kernels.cuda.CudaProbe;
 import io.fedbiot.kernels.jvm.JavaBackend;
+import io.fedbiot.report.RunEnvironment;
 import jdk.incubator.vector.FloatVector;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,13 +43,8 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
     }
 
     static SystemInfo capture() {
-        String cpuinfo = "";
-        try {
-            Path p = Path.of("/proc/cpuinfo");
-            if (Files.isReadable(p)) cpuinfo = Files.readString(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException e) { // not Linux: no flags, the model falls back to os.arch
-        }
-        Set<String> have = Set.copyOf(List.of(field(cpuinfo, "flags", "").toLowerCase(Locale.ROOT).split("\\s+")));
+        String cpuinfo = RunEnvironment.cpuinfo();
+        Set<String> have = RunEnvironment.cpuFlags(cpuinfo);
         Map<String, Boolean> features = new LinkedHashMap<>();
         FLAGS.forEach((flag, name) -> features.put(name, have.contains(flag)));
 
@@ -86,7 +78,7 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
         String auto = gpu.usable() ? "cuda (the GPU probe found " + gpu.device() + ")"
                 : lib != null ? "native, variant " + best + " (no usable GPU: " + gpu.reason() + ")"
                 : "java (no usable GPU: " + gpu.reason() + "; native library not loaded: " + missing + ")";
-        return new SystemInfo(field(cpuinfo, "model name", System.getProperty("os.arch", "unknown")),
+        return new SystemInfo(RunEnvironment.cpuModel(cpuinfo),
                 Runtime.getRuntime().availableProcessors(), features, lib == null ? null : lib.path().toString(), missing,
                 best, nativeThreads, variants, sp.toString(), sp.vectorBitSize(), sp.length(), tiling(JavaBackend.gemmBlocking()), gpu, auto);
     }
@@ -104,14 +96,6 @@ record SystemInfo(String cpuModel, int cores, Map<String, Boolean> features, Str
             case AVX512 -> "AVX-512F + AVX-512VL + AVX2 + FMA";
             default -> "see fb_best_isa in native/c/fb_pool.c";
         };
-    }
-
-    private static String field(String cpuinfo, String key, String otherwise) {
-        for (String line : cpuinfo.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).strip().equals(key)) return line.substring(colon + 1).strip();
-        }
-        return otherwise;
     }
 
     /** The JSON form: the same fields, keys in snake case. */

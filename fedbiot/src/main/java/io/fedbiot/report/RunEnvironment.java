@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -38,20 +39,25 @@ public record RunEnvironment(String configYaml, String backend, String cpuModel,
 
     /** This machine and this process, with what the caller knows about the backend. */
     public static RunEnvironment capture(String configYaml, String backend, String dispatch, String gpu) {
-        String cpuinfo = "";
-        try {
-            Path p = Path.of("/proc/cpuinfo");
-            if (Files.isReadable(p)) cpuinfo = Files.readString(p, StandardCharsets.ISO_8859_1);
-        } catch (IOException | RuntimeException ignored) { // not Linux, or no access: fall back to os.arch
-        }
+        String cpuinfo = cpuinfo();
         String model = cpuModel(cpuinfo);
         String jvm = Runtime.version() + " (" + System.getProperty("java.vendor") + ", " + System.getProperty("java.vm.name") + ")";
         return new RunEnvironment(configYaml, backend, model, dispatch, cpuFeatures(cpuinfo), gpu, gitCommit(codeLocation()),
                 jvm, Runtime.getRuntime().availableProcessors());
     }
 
+    /** /proc/cpuinfo's text; "" where there is none (not Linux) or it cannot be read. */
+    public static String cpuinfo() {
+        try {
+            Path p = Path.of("/proc/cpuinfo");
+            if (Files.isReadable(p)) return Files.readString(p, StandardCharsets.ISO_8859_1);
+        } catch (IOException | RuntimeException ignored) { // no access: callers fall back to os.arch and no flags
+        }
+        return "";
+    }
+
     /** The first "model name" (x86) or "Model"/"CPU part" (ARM) line of /proc/cpuinfo; else os.arch. */
-    static String cpuModel(String cpuinfo) {
+    public static String cpuModel(String cpuinfo) {
         for (String key : List.of("model name", "Model", "CPU part")) {
             String v = field(cpuinfo, key);
             if (v != null && !v.isBlank()) return v;
@@ -61,15 +67,19 @@ public record RunEnvironment(String configYaml, String backend, String cpuModel,
 
     /** The kernel-relevant features in the first "flags" (x86) or "Features" (ARM) line, as display names. */
     static List<String> cpuFeatures(String cpuinfo) {
-        String flags = field(cpuinfo, "flags");
-        if (flags == null) flags = field(cpuinfo, "Features");
-        if (flags == null) return List.of();
-        List<String> have = List.of(flags.toLowerCase(Locale.ROOT).split("\\s+"));
+        Set<String> have = cpuFlags(cpuinfo);
         List<String> out = new ArrayList<>();
         FEATURES.forEach((flag, name) -> {
             if (have.contains(flag) && !out.contains(name)) out.add(name);
         });
         return out;
+    }
+
+    /** The flags of the first "flags" (x86) or "Features" (ARM) line, lower case; empty when there is none. */
+    public static Set<String> cpuFlags(String cpuinfo) {
+        String flags = field(cpuinfo, "flags");
+        if (flags == null) flags = field(cpuinfo, "Features");
+        return flags == null ? Set.of() : Set.copyOf(List.of(flags.toLowerCase(Locale.ROOT).split("\\s+")));
     }
 
     private static String field(String cpuinfo, String key) {
