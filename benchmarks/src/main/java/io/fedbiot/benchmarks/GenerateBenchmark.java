@@ -1,5 +1,6 @@
 package io.fedbiot.benchmarks;
 
+import io.fedbiot.engine.model.ModelShapes;
 import io.fedbiot.engine.model.Generator;
 import io.fedbiot.engine.model.LlamaConfig;
 import io.fedbiot.engine.model.LlamaModel;

@@ -1,5 +1,6 @@
 package io.fedbiot.benchmarks;
 
+import io.fedbiot.engine.model.ModelShapes;
 import io.fedbiot.engine.StepScope;
 import io.fedbiot.engine.model.KvCache;
 import io.fedbiot.engine.model.LlamaModel;

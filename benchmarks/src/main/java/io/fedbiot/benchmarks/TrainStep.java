@@ -1,5 +1,6 @@
 package io.fedbiot.benchmarks;
 
+import io.fedbiot.engine.model.ModelShapes;
 import io.fedbiot.engine.Losses;
 import io.fedbiot.engine.Rng;
 import io.fedbiot.engine.StepScope;
