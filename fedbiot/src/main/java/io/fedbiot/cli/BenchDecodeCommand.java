@@ -56,13 +56,7 @@ public final class BenchDecodeCommand implements Callable<Integer> {
         if (rows < 1) throw new UserError("--rows must be >= 1, got " + rows, null);
         if (prompt < 1) throw new UserError("--prompt-tokens must be >= 1 (BOS), got " + prompt, null);
         if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
-        backend.checkName();
-        LlamaConfig c = model.open();
-        try {
-            return measure(c);
-        } finally {
-            model.close();
-        }
+        return model.run(backend, this::measure);
     }
 
     private int measure(LlamaConfig c) {

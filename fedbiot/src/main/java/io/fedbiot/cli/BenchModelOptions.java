@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * The options every {@code bench} workload shares: the model (a checkpoint, or a named shape with
@@ -69,6 +70,17 @@ public final class BenchModelOptions {
     void close() {
         if (checkpoint != null) checkpoint.close();
         checkpoint = null;
+    }
+
+    /** Checks the backend's name, opens the model ({@link #open}), runs {@code measure} on its config, then {@link #close}s it. */
+    int run(BackendChoice backend, ToIntFunction<LlamaConfig> measure) {
+        backend.checkName();
+        LlamaConfig c = open();
+        try {
+            return measure.applyAsInt(c);
+        } finally {
+            close();
+        }
     }
 
     /** The profiling wrapper of {@code be} when --profile asks for one, else null. */

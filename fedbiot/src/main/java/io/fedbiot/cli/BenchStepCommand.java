@@ -66,13 +66,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         if (batch < 1) throw new UserError("--batch-size must be >= 1, got " + batch, null);
         if (steps < 1) throw new UserError("--steps must be >= 1, got " + steps, null);
         if (warmup < 0) throw new UserError("--warmup-runs must be >= 0, got " + warmup, null);
-        backend.checkName();
-        LlamaConfig c = model.open();
-        try {
-            return measure(c);
-        } finally {
-            model.close();
-        }
+        return model.run(backend, this::measure);
     }
 
     private int measure(LlamaConfig c) {
