@@ -119,8 +119,7 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
 
         /** The rows exact match scores: the first exactMatchRows of {@code rows} (maxRows when 0; all when both are 0). */
         public int[] exactMatchRows(int[] rows) {
-            int n = exactMatchRows > 0 ? exactMatchRows : maxRows;
-            return n == 0 || rows.length <= n ? rows : Arrays.copyOf(rows, n);
+            return firstN(rows, exactMatchRows > 0 ? exactMatchRows : maxRows);
         }
 
         /** Whether round t (0-based) scores exact match. */
@@ -130,7 +129,11 @@ public record RunPlan(List<MethodRun> runs, LoraConfig lora, ClientTrainer.Setti
 
         /** The first maxRows of {@code rows} (all when 0). */
         public int[] first(int[] rows) {
-            return maxRows == 0 || rows.length <= maxRows ? rows : Arrays.copyOf(rows, maxRows);
+            return firstN(rows, maxRows);
+        }
+
+        private static int[] firstN(int[] rows, int n) {
+            return n == 0 || rows.length <= n ? rows : Arrays.copyOf(rows, n);
         }
 
         /** One client's held-out rows when {@code clients} share maxRows (at least one each). */
